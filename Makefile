@@ -1,0 +1,62 @@
+# Pilothouse's entry points. `make up` runs the cluster; `make test` is everything CI checks.
+# Both work from a fresh clone: the virtualenv is created, and refreshed whenever
+# pyproject.toml changes, by the stamp rule below.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.pilothouse-installed
+
+# The services that scripts/services.sh provides, used unless the caller set their own.
+TEST_DATABASE_URL := postgresql://pilothouse:pilothouse@127.0.0.1:5432/pilothouse
+TEST_REDIS_URL := redis://127.0.0.1:6379/0
+
+.PHONY: up install services test lint typecheck imports test-docker bench-store
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+## Run the cluster in the foreground (so far: the API process). Ctrl-C stops it.
+up: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	exec $(BIN)/python manage.py runapi
+
+## Install and start PostgreSQL, Redis and the Docker engine (Debian, as root).
+services:
+	bash scripts/services.sh
+
+test test-docker bench-store: export DATABASE_URL ?= $(TEST_DATABASE_URL)
+test test-docker: export REDIS_URL ?= $(TEST_REDIS_URL)
+
+## What CI runs: services, then lint, format, types, import layers and the whole test suite.
+test: services $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+## Only the end-to-end tests that drive the Docker engine.
+test-docker: services $(STAMP)
+	$(BIN)/pytest -m docker
+
+## The store benchmark against the PostgreSQL that services.sh provides.
+bench-store: services $(STAMP)
+	$(BIN)/python bench/store.py

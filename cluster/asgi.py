@@ -1,0 +1,15 @@
+"""ASGI entry point: what uvicorn serves (``manage.py runapi``).
+
+ASGI rather than WSGI because watch and log streams are long-lived async views; everything
+else is ordinary sync Django, which ASGI runs on a thread.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluster.settings")
+
+application = get_asgi_application()

@@ -1,0 +1,135 @@
+"""Django settings, read from the environment (twelve-factor).
+
+The same code runs embedded on a laptop (SQLite and a file-system broker under the data dir,
+nothing else to install) and in production (PostgreSQL, Redis): only environment variables
+differ. Every variable is listed in README.md. Importing this module creates the data dir and,
+on first start, the secret key inside it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from cluster.dburl import database_config
+from cluster.secret_key import load_or_create_secret_key
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as e:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from e
+
+
+CLUSTER_DATA_DIR = Path(os.environ.get("CLUSTER_DATA_DIR") or REPO_ROOT / ".cluster").resolve()
+CLUSTER_DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("CLUSTER_SECRET_KEY") or load_or_create_secret_key(
+    CLUSTER_DATA_DIR / "secret_key"
+)
+DEBUG = os.environ.get("CLUSTER_DEBUG") == "1"
+# Clients reach the API by whatever name or address the node has (kubeconfig, agents, compose
+# service names); like kube-apiserver we do not filter on Host. Narrow it with the variable.
+ALLOWED_HOSTS = os.environ.get("CLUSTER_ALLOWED_HOSTS", "*").split(",")
+
+CLUSTER_API_BIND = os.environ.get("CLUSTER_API_BIND", "127.0.0.1:6443")
+# Under ASGI every sync view of a process runs on one thread, so concurrency comes from
+# processes (ARCHITECTURE.md).
+CLUSTER_API_WORKERS = _env_int("CLUSTER_API_WORKERS", 4)
+# How much event-log history compaction keeps, as etcd's default of five minutes.
+CLUSTER_STORE_COMPACTION_WINDOW_SECONDS = _env_int("CLUSTER_STORE_COMPACTION_WINDOW_SECONDS", 300)
+
+DATABASES = {
+    "default": database_config(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{CLUSTER_DATA_DIR / 'cluster.sqlite3'}"
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's file-system transport needs no server: producers and consumers share a folder.
+    _broker_dir = CLUSTER_DATA_DIR / "broker"
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Controllers are level-triggered: a task only says "look at this key" and returns nothing.
+CELERY_TASK_IGNORE_RESULT = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "cluster.apps.ClusterConfig",
+    "cluster.store.apps.StoreConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "cluster.urls"
+ASGI_APPLICATION = "cluster.asgi.application"
+WSGI_APPLICATION = "cluster.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pilothouse",
+    "DESCRIPTION": "A Kubernetes-compatible control plane.",
+    "VERSION": "0.1.0",
+    # Swagger UI and ReDoc assets come from the sidecar package: these machines are offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = CLUSTER_DATA_DIR / "static"

@@ -1,0 +1,71 @@
+"""Errors the store raises, one class per Kubernetes failure a client must tell apart.
+
+The API layer maps each to a ``v1 Status`` (``reason`` and ``code``); nothing above the store
+needs to know about SQL errors. Every error carries the key it concerns where there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One problem with a request, as ``details.causes`` of a Status reports it."""
+
+    field: str
+    message: str
+    reason: str = "FieldValueInvalid"
+
+
+class StoreError(Exception):
+    """Base of every error the store raises on purpose."""
+
+    reason = "InternalError"
+    code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(StoreError):
+    reason = "NotFound"
+    code = 404
+
+
+class AlreadyExists(StoreError):
+    reason = "AlreadyExists"
+    code = 409
+
+
+class Conflict(StoreError):
+    """A precondition (resourceVersion or uid) no longer holds: the caller read stale data."""
+
+    reason = "Conflict"
+    code = 409
+
+
+class Expired(StoreError):
+    """The revision asked for has been compacted away; the client must relist."""
+
+    reason = "Expired"
+    code = 410
+
+
+class TooLargeResourceVersion(StoreError):
+    """The revision asked for is newer than anything committed (kube-apiserver answers 504)."""
+
+    reason = "Timeout"
+    code = 504
+
+
+class Invalid(StoreError):
+    """The request itself is malformed (a bad selector, an unknown field label, ...)."""
+
+    reason = "BadRequest"
+    code = 400
+
+    def __init__(self, message: str, causes: list[Cause] | None = None) -> None:
+        super().__init__(message)
+        self.causes: list[Cause] = causes or []
