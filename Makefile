@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Run the cluster in the foreground (so far: the API process). Ctrl-C stops it.
+## Run the cluster in the foreground (so far: the API process, HTTPS, with an admin kubeconfig
+## in .cluster/kubeconfig). Ctrl-C stops it.
 up: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	exec $(BIN)/python manage.py runapi

@@ -3,7 +3,8 @@
 The same code runs embedded on a laptop (SQLite and a file-system broker under the data dir,
 nothing else to install) and in production (PostgreSQL, Redis): only environment variables
 differ. Every variable is listed in README.md. Importing this module creates the data dir and,
-on first start, the secret key inside it.
+on first start, the secret key inside it. (The PKI and the kubeconfig are made by ``runapi``,
+which needs the database: see ``cluster.api.pki`` and ``cluster.api.kubeconfig``.)
 """
 
 from __future__ import annotations
@@ -41,11 +42,25 @@ DEBUG = os.environ.get("CLUSTER_DEBUG") == "1"
 ALLOWED_HOSTS = os.environ.get("CLUSTER_ALLOWED_HOSTS", "*").split(",")
 
 CLUSTER_API_BIND = os.environ.get("CLUSTER_API_BIND", "127.0.0.1:6443")
+# HTTPS with the generated CA unless this is set: plain HTTP is for debugging only, since
+# bearer tokens then cross the network in the clear.
+CLUSTER_API_INSECURE = os.environ.get("CLUSTER_API_INSECURE") == "1"
+# Names and addresses the serving certificate carries besides loopback, localhost, the host
+# name and the bind address, comma-separated (as k3s's --tls-san).
+CLUSTER_API_SANS = [
+    name.strip() for name in os.environ.get("CLUSTER_API_SANS", "").split(",") if name.strip()
+]
+CLUSTER_PKI_DIR = CLUSTER_DATA_DIR / "pki"
+CLUSTER_KUBECONFIG = CLUSTER_DATA_DIR / "kubeconfig"
 # Under ASGI every sync view of a process runs on one thread, so concurrency comes from
 # processes (ARCHITECTURE.md).
 CLUSTER_API_WORKERS = _env_int("CLUSTER_API_WORKERS", 4)
 # How much event-log history compaction keeps, as etcd's default of five minutes.
 CLUSTER_STORE_COMPACTION_WINDOW_SECONDS = _env_int("CLUSTER_STORE_COMPACTION_WINDOW_SECONDS", 300)
+# Where Service ClusterIPs and NodePorts come from (kube-apiserver's --service-cluster-ip-range
+# and --service-node-port-range).
+CLUSTER_SERVICE_CIDR = os.environ.get("CLUSTER_SERVICE_CIDR") or "10.96.0.0/12"
+CLUSTER_NODE_PORT_RANGE = os.environ.get("CLUSTER_NODE_PORT_RANGE") or "30000-32767"
 
 DATABASES = {
     "default": database_config(
@@ -82,6 +97,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "cluster.apps.ClusterConfig",
     "cluster.store.apps.StoreConfig",
+    "cluster.api.apps.ApiConfig",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the session and auth middleware, whose session user it falls back to for reads.
+    "cluster.api.authentication.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -115,6 +133,12 @@ TEMPLATES = [
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # BearerTokenMiddleware already refused every request without valid credentials (except
+    # the public paths), so no default permission class is needed to keep anonymous users out.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "cluster.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pilothouse",

@@ -7,7 +7,7 @@ The Kubernetes API groups (``/api``, ``/apis``, ``/version``, ``/openapi``) join
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from cluster.api import health
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("healthz", health.healthz),
     path("livez", health.livez),
     path("readyz", health.readyz),
+    path("", include("cluster.api.urls")),
 ]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from cluster.registry.registry import Registry
 from cluster.store.sql import SqlStore
 
 BACKENDS = {"postgresql": "default", "sqlite": "sqlite"}
@@ -30,3 +31,19 @@ def store(store_alias: str, transactional_db: None) -> Iterator[SqlStore]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def pg_store(transactional_db: None) -> Iterator[SqlStore]:
+    """The store on PostgreSQL alone, for tests of the layers above it."""
+    s = SqlStore(using="default", bookmark_interval=0.2)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def registry(pg_store: SqlStore) -> Registry:
+    """A registry over ``pg_store`` (mark tests ``@pytest.mark.django_db(transaction=True)``)."""
+    return Registry(pg_store)

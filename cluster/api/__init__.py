@@ -2,5 +2,7 @@
 
 Discovery, REST verbs, tables, patch formats, watch streams, ``v1 Status`` errors, auth and
 OpenAPI live here. Business rules do not: every read and write goes through
-``cluster.registry``. So far it serves the health endpoints (``health``).
+``cluster.registry``. So far: the health endpoints (``health``), bearer-token authentication
+(``tokens``, ``authentication``, with the ``Token`` model), the CA and serving certificate for
+HTTPS (``pki``) and the kubeconfigs clients use (``kubeconfig``).
 """

@@ -10,10 +10,10 @@ import threading
 
 from cluster.store.errors import (
     AlreadyExists,
+    BadRequest,
     Cause,
     Conflict,
     Expired,
-    Invalid,
     NotFound,
     StoreError,
     TooLargeResourceVersion,
@@ -27,7 +27,7 @@ __all__ = [
     "Cause",
     "Conflict",
     "Expired",
-    "Invalid",
+    "BadRequest",
     "Key",
     "ListResult",
     "NotFound",

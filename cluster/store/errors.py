@@ -7,6 +7,7 @@ needs to know about SQL errors. Every error carries the key it concerns where th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class StoreError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.details: dict[str, Any] = {}
 
 
 class NotFound(StoreError):
@@ -60,7 +62,7 @@ class TooLargeResourceVersion(StoreError):
     code = 504
 
 
-class Invalid(StoreError):
+class BadRequest(StoreError):
     """The request itself is malformed (a bad selector, an unknown field label, ...)."""
 
     reason = "BadRequest"
@@ -69,3 +71,6 @@ class Invalid(StoreError):
     def __init__(self, message: str, causes: list[Cause] | None = None) -> None:
         super().__init__(message)
         self.causes: list[Cause] = causes or []
+
+
+Invalid = BadRequest  # the name the first store tests used; remove once they say BadRequest

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cluster.store.errors import Cause, Invalid
+from cluster.store.errors import BadRequest, Cause
 from cluster.store.selectors import FieldSelector
 from cluster.store.types import Object
 
@@ -110,13 +110,13 @@ class FieldIndex:
         return values
 
     def check(self, kind: str, selector: FieldSelector | None) -> None:
-        """Raise Invalid naming each field the selector uses that ``kind`` does not support."""
+        """Raise BadRequest naming each field the selector uses that ``kind`` does not support."""
         if not selector:
             return
         allowed = set(self.supported(kind))
         bad = sorted(selector.fields - allowed)
         if bad:
-            raise Invalid(
+            raise BadRequest(
                 f"field label not supported: {bad[0]}",
                 [
                     Cause(field="fieldSelector", message=f"field label not supported: {b}")

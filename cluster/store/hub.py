@@ -470,18 +470,30 @@ class WatchHub:
                 return
 
     def _fall_behind(self, revision: int) -> None:
-        """History we never read was compacted: no watcher can be served continuously."""
+        """History up to ``revision`` was compacted before this hub read it.
+
+        Watchers positioned before it can no longer be served continuously and get a 410;
+        watchers that started at or after it (their catch-up came from the log itself) lose
+        nothing and stay.
+        """
         log.warning("watch hub fell behind compaction at revision %d", revision)
-        self._fail_all(f"too old resource version: history before {revision} was compacted")
+        self._fail_all(
+            f"too old resource version: history before {revision} was compacted", below=revision
+        )
         with self._lock:
             self._ring.clear()
             self._last = revision
 
-    def _fail_all(self, message: str) -> None:
+    def _fail_all(self, message: str, *, below: int | None = None) -> None:
         with self._lock:
-            watchers = {w for r in self._routes.values() for w in _all(r)}
-            self._routes.clear()
-            self._bookmarkers.clear()
+            watchers = {
+                w
+                for r in self._routes.values()
+                for w in _all(r)
+                if below is None or w.position < below
+            }
+            for w in watchers:
+                self._unregister_locked(w)
         for w in watchers:
             w.end({"type": "ERROR", "object": expired_status(message)})
         _wake_all(watchers)

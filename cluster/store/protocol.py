@@ -40,6 +40,9 @@ class Watch(Protocol):
     async def anext_event(self, timeout: float | None = None) -> WatchEvent | None:
         """``next_event`` for asyncio code: waits without blocking the event loop."""
 
+    async def anext_batch(self, timeout: float | None = None) -> list[WatchEvent]:
+        """Every event queued so far, waiting up to ``timeout`` for the first; [] if none."""
+
     @property
     def stopped(self) -> bool:
         """True once the stream has ended and every queued event has been taken."""
@@ -64,7 +67,7 @@ class Store(Protocol):
     def get(self, key: Key, *, resource_version: str = "") -> Object:
         """Read one object. ``resource_version``: "" latest, "0" any, "N" not older than N.
 
-        Raises NotFound, TooLargeResourceVersion (N newer than the store), Invalid (not a
+        Raises NotFound, TooLargeResourceVersion (N newer than the store), BadRequest (not a
         number).
         """
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from cluster.store.errors import Cause, Invalid
+from cluster.store.errors import BadRequest, Cause
 
 LabelOperator = Literal["=", "!=", "in", "notin", "exists", "!"]
 FieldOperator = Literal["=", "!="]
@@ -138,15 +138,15 @@ def _tokenize(text: str) -> list[str]:
     return tokens
 
 
-def _label_error(text: str, why: str) -> Invalid:
-    return Invalid(
+def _label_error(text: str, why: str) -> BadRequest:
+    return BadRequest(
         f"unable to parse requirement: {why}",
         [Cause(field="labelSelector", message=f"{text!r}: {why}", reason="FieldValueInvalid")],
     )
 
 
 def parse_label_selector(text: str) -> LabelSelector:
-    """Parse a ``labelSelector`` query string; raise Invalid with the reason if malformed."""
+    """Parse a ``labelSelector`` query string; raise BadRequest with the reason if malformed."""
     tokens = _tokenize(text)
     requirements: list[LabelRequirement] = []
     i = 0
@@ -257,29 +257,31 @@ def _unescape_field_value(value: str, text: str) -> str:
     for ch in it:
         if ch == "\\":
             nxt = next(it, "")
-            if nxt not in ("\\", ",", "=", "!"):
+            if nxt not in ("\\", ",", "="):
                 raise _field_error(text, f"invalid escape sequence in {value!r}")
             out.append(nxt)
-        elif ch in (",", "=", "!"):
+        elif ch in (",", "="):
             raise _field_error(text, f"unescaped {ch!r} in value {value!r}")
         else:
             out.append(ch)
     return "".join(out)
 
 
-def _field_error(text: str, why: str) -> Invalid:
-    return Invalid(
+def _field_error(text: str, why: str) -> BadRequest:
+    return BadRequest(
         f"invalid field selector: {why}",
         [Cause(field="fieldSelector", message=f"{text!r}: {why}", reason="FieldValueInvalid")],
     )
 
 
 def parse_field_selector(text: str) -> FieldSelector:
-    """Parse a ``fieldSelector`` query string; raise Invalid with the reason if malformed."""
+    """Parse a ``fieldSelector`` query string; raise BadRequest with the reason if malformed."""
     if not text.strip():
         return NO_FIELDS
     requirements: list[FieldRequirement] = []
     for part in _split_unescaped(text, ","):
+        if not part:
+            continue  # "a=b," and ",a=b" are accepted, as Kubernetes does
         operators: tuple[tuple[str, FieldOperator], ...] = (("!=", "!="), ("==", "="), ("=", "="))
         for op, name in operators:
             field, sep, raw = _partition_unescaped(part, op)

@@ -27,9 +27,9 @@ from django.db import connections, transaction
 
 from cluster.store.errors import (
     AlreadyExists,
+    BadRequest,
     Conflict,
     Expired,
-    Invalid,
     NotFound,
     TooLargeResourceVersion,
 )
@@ -78,13 +78,10 @@ def _dumps(obj: Object) -> str:
 
 
 def _parse_revision(value: str, what: str = "resourceVersion") -> int:
-    try:
-        revision = int(value)
-    except ValueError:
-        raise Invalid(f"invalid {what}: {value!r} is not a decimal revision") from None
-    if revision < 0:
-        raise Invalid(f"invalid {what}: {value!r} is negative")
-    return revision
+    # Stricter than int(): "+5", " 5" and "1_000" are not resource versions.
+    if not value.isascii() or not value.isdigit():
+        raise BadRequest(f"invalid {what}: {value!r} is not a decimal revision")
+    return int(value)
 
 
 def _encode_continue(revision: int, namespace: str, name: str) -> str:
@@ -101,7 +98,7 @@ def _decode_continue(token: str) -> tuple[int, str, str]:
             raise ValueError(token)
         return revision, str(namespace), str(name)
     except (ValueError, KeyError, TypeError, binascii.Error, orjson.JSONDecodeError):
-        raise Invalid("continue key is not valid: malformed continue token") from None
+        raise BadRequest("continue key is not valid: malformed continue token") from None
 
 
 class SqlStore:
@@ -323,23 +320,23 @@ class SqlStore:
     ) -> ListResult:
         self.fields.check(kind, field_selector)
         if limit < 0:
-            raise Invalid(f"invalid limit {limit}: must be zero or positive")
+            raise BadRequest(f"invalid limit {limit}: must be zero or positive")
         query = _ListQuery(kind, namespace, label_selector, field_selector, limit)
         if continue_token:
             if resource_version or resource_version_match:
-                raise Invalid("specifying resource version is not allowed when using continue")
+                raise BadRequest("specifying resource version is not allowed when using continue")
             revision, ns, name = _decode_continue(continue_token)
             return self._list_at(query, revision, (ns, name), continue_token=True)
         if resource_version_match == "Exact":
             if resource_version in ("", "0"):
-                raise Invalid("resourceVersionMatch Exact requires a non-zero resourceVersion")
+                raise BadRequest("resourceVersionMatch Exact requires a non-zero resourceVersion")
             revision = _parse_revision(resource_version)
             self._not_newer_than_store(resource_version)
             return self._list_at(query, revision, None, continue_token=True)
         if resource_version_match not in ("", "NotOlderThan"):
-            raise Invalid(f"unsupported resourceVersionMatch {resource_version_match!r}")
+            raise BadRequest(f"unsupported resourceVersionMatch {resource_version_match!r}")
         if resource_version_match and not resource_version:
-            raise Invalid("resourceVersionMatch is forbidden unless resourceVersion is provided")
+            raise BadRequest("resourceVersionMatch is forbidden unless resourceVersion is provided")
         self._not_newer_than_store(resource_version)
         while True:
             try:

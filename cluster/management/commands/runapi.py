@@ -3,15 +3,27 @@
 This is the one way to run the API process: ``make up``, the Dockerfile and the ``api``
 service of docker-compose.yml all call it, and README.md documents it. Several worker
 processes, because under ASGI Django runs every sync view of a process on one thread.
+
+Before serving it makes what clients need, as k3s does on start: the cluster CA and a serving
+certificate (``cluster.api.pki``), and an admin kubeconfig with a bearer token
+(``cluster.api.kubeconfig``). The token lives in the database, so the database must be
+migrated first; ``runapi`` never migrates by itself, so that API replicas never race to.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
+
+from cluster.api.kubeconfig import ensure_admin_kubeconfig, server_url
+from cluster.api.pki import PkiError, ServingPki, ensure_pki, serving_names
 
 
 def parse_bind(bind: str) -> tuple[str, int]:
@@ -20,6 +32,20 @@ def parse_bind(bind: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise CommandError(f"bind address must look like 127.0.0.1:6443, got {bind!r}")
     return host.removeprefix("[").removesuffix("]"), int(port)
+
+
+def require_migrated_database() -> None:
+    """Stop with a clear message unless every migration has been applied."""
+    try:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as e:
+        raise CommandError(f"cannot read the database's migration state: {e}") from e
+    if pending:
+        raise CommandError(
+            f"the database has {len(pending)} unapplied migration(s);"
+            " run `python manage.py migrate` first"
+        )
 
 
 class Command(BaseCommand):
@@ -37,24 +63,70 @@ class Command(BaseCommand):
             default=settings.CLUSTER_API_WORKERS,
             help="number of worker processes (default: CLUSTER_API_WORKERS, %(default)s)",
         )
+        parser.add_argument(
+            "--insecure",
+            action="store_true",
+            default=settings.CLUSTER_API_INSECURE,
+            help="serve plain HTTP, for debugging only (default: CLUSTER_API_INSECURE=1)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = parse_bind(options["bind"])
         workers: int = options["workers"]
         if workers < 1:
             raise CommandError("--workers must be at least 1")
-        shown = f"[{host}]" if ":" in host else host
-        self.stdout.write(
-            f"Pilothouse API listening on http://{shown}:{port} with {workers} worker processes"
-            f" (health: /healthz /livez /readyz, admin: /admin/)"
+        secure = not options["insecure"]
+        require_migrated_database()
+        tls = self._serving_pki(host) if secure else None
+        kubeconfig: Path = settings.CLUSTER_KUBECONFIG
+        ensure_admin_kubeconfig(
+            kubeconfig,
+            server=server_url(host, port, secure=secure),
+            ca_pem=tls.ca_pem if tls else None,
         )
-        self.stdout.flush()
+        # This process only supervises the workers from here on; it needs no connection.
+        connections.close_all()
+
+        self._announce(host, port, workers=workers, secure=secure, kubeconfig=kubeconfig)
         uvicorn.run(
             "cluster.asgi:application",
             host=host,
             port=port,
             workers=workers,
+            ssl_certfile=str(tls.files.serving_cert) if tls else None,
+            ssl_keyfile=str(tls.files.serving_key) if tls else None,
             # Django implements no ASGI lifespan events; "auto" would only log that.
             lifespan="off",
             log_level="info",
         )
+
+    def _serving_pki(self, host: str) -> ServingPki:
+        names = serving_names(bind_host=host, extra=settings.CLUSTER_API_SANS)
+        try:
+            return ensure_pki(settings.CLUSTER_PKI_DIR, names)
+        except PkiError as e:
+            raise CommandError(str(e)) from e
+
+    def _announce(
+        self, host: str, port: int, *, workers: int, secure: bool, kubeconfig: Path
+    ) -> None:
+        scheme = "https" if secure else "http"
+        shown = f"[{host}]" if ":" in host else host
+        self.stdout.write(
+            f"Pilothouse API listening on {scheme}://{shown}:{port} with {workers} worker"
+            " processes (health: /healthz /livez /readyz, admin: /admin/)"
+        )
+        if not secure:
+            self.stdout.write(
+                self.style.WARNING("Serving plain HTTP: bearer tokens cross the network in clear")
+            )
+        shown_path = _shorter_path(kubeconfig)
+        self.stdout.write(f"Admin kubeconfig: {shown_path}")
+        self.stdout.write(f"  KUBECONFIG={shown_path} kubectl get --raw /readyz")
+        self.stdout.flush()
+
+
+def _shorter_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it, else absolute."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative

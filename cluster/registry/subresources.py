@@ -1,0 +1,93 @@
+"""Subresources with their own semantics: ``pods/binding`` and the RC ``scale``.
+
+Binding is how the scheduler assigns a pod: a compare-and-swap on the pod that sets
+``spec.nodeName`` only if it is still empty, so a pod can never be bound twice. It bypasses the
+pod strategy's immutability of ``spec`` on purpose, as kube's BindingREST does.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from cluster.registry.errors import BadRequest, Conflict, Invalid, NotFound, required
+from cluster.registry.kinds.replicationcontrollers import apply_scale, scale_of
+from cluster.registry.registry import Registry, WriteResult
+from cluster.registry.resources import Resource
+from cluster.store.types import Key, Object
+
+__all__ = ["bind_pod", "scale_of", "update_scale"]
+
+
+def bind_pod(
+    registry: Registry, namespace: str, name: str, binding: Object, *, dry_run: bool = False
+) -> Object:
+    """Assign pod ``namespace/name`` to the node ``binding.target.name``."""
+    target = binding.get("target") or {}
+    node = target.get("name")
+    if not node:
+        raise Invalid("Binding", name, [required("target.name")])
+    if target.get("kind") not in (None, "", "Node"):
+        raise Invalid("Binding", name, [required("target.kind", "must be empty or Node")])
+    bound_name = (binding.get("metadata") or {}).get("name")
+    if bound_name and bound_name != name:
+        raise BadRequest(
+            f"the name of the object ({bound_name}) does not match the name on the URL ({name})"
+        )
+    annotations = (binding.get("metadata") or {}).get("annotations") or {}
+
+    def assign(pod: Object) -> Object:
+        meta = pod.setdefault("metadata", {})
+        if meta.get("deletionTimestamp"):
+            raise Conflict(f"pod {name} is being deleted, cannot be assigned to a host")
+        spec = pod.setdefault("spec", {})
+        if spec.get("nodeName"):
+            raise Conflict(f'pod {name} is already assigned to node "{spec["nodeName"]}"')
+        spec["nodeName"] = node
+        if annotations:
+            meta.setdefault("annotations", {}).update(annotations)
+        status = pod.setdefault("status", {})
+        conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+        conditions.append(
+            {
+                "type": "PodScheduled",
+                "status": "True",
+                "lastProbeTime": None,
+                "lastTransitionTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+        )
+        status["conditions"] = conditions
+        return pod
+
+    key = Key("Pod", namespace, name)
+    try:
+        if dry_run:
+            return assign(copy.deepcopy(registry.store.get(key)))
+        return registry.store.guaranteed_update(key, assign)
+    except NotFound:
+        err = NotFound(f'pods "{name}" not found')
+        err.details = {"name": name, "kind": "pods"}
+        raise err from None
+
+
+def update_scale(
+    registry: Registry,
+    resource: Resource,
+    namespace: str | None,
+    name: str,
+    change: Callable[[Object], Object],
+    dry_run: bool,
+) -> WriteResult:
+    """Write an RC's scale: ``change`` maps the current Scale to the desired one."""
+
+    def rescale(rc: Object) -> Object:
+        wanted = change(scale_of(rc))
+        new = apply_scale(rc, wanted)
+        # A Scale that names a resourceVersion makes the write conditional on it, as for PUT.
+        new.setdefault("metadata", {})["resourceVersion"] = (wanted.get("metadata") or {}).get(
+            "resourceVersion"
+        )
+        return new
+
+    return registry.update(resource, namespace, name, rescale, dry_run=dry_run)
