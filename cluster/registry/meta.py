@@ -16,6 +16,7 @@ from cluster.registry.errors import Cause, forbidden, invalid, required, too_lon
 from cluster.store.types import Object
 
 ANNOTATIONS_MAX_BYTES = 256 * 1024
+STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _NAME_RULES: dict[str, Callable[[str], list[str]]] = {
     "subdomain": names.dns1123_subdomain,
@@ -41,11 +42,12 @@ def generate_name(prefix: str) -> str:
     return base + "".join(secrets.choice(_GENERATE_ALPHABET) for _ in range(5))
 
 
-def prepare_for_create(obj: Object) -> None:
+def prepare_for_create(obj: Object, *, has_generation: bool = True) -> None:
     meta = obj.setdefault("metadata", {})
     for field in _SERVER_OWNED:
         meta.pop(field, None)
-    meta["generation"] = 1
+    if has_generation:
+        meta["generation"] = 1
 
 
 def prepare_for_update(new: Object, old: Object) -> None:
@@ -145,8 +147,16 @@ def _validate_finalizers(finalizers: Any) -> list[Cause]:
         field = f"metadata.finalizers[{i}]"
         if not isinstance(finalizer, str):
             causes.append(invalid(field, finalizer, "must be a string"))
-        else:
-            causes.extend(_each(field, names.qualified_name(finalizer), finalizer))
+            continue
+        causes.extend(_each(field, names.qualified_name(finalizer), finalizer))
+        if "/" not in finalizer and finalizer not in STANDARD_FINALIZERS:
+            causes.append(
+                invalid(
+                    field,
+                    finalizer,
+                    "name is neither a standard finalizer name nor is it fully qualified",
+                )
+            )
     return causes
 
 

@@ -37,7 +37,9 @@ def dns1123_label(value: str) -> list[str]:
     errors = []
     if len(value) > DNS1123_LABEL_MAX:
         errors.append(_max_len(DNS1123_LABEL_MAX))
-    if not _LABEL_RE.match(value):
+    if not _LABEL_RE.match(value) and _SUBDOMAIN_RE.match(value):
+        errors.append("must not contain dots")
+    elif not _LABEL_RE.match(value):
         errors.append(
             "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
             "'-', and must start and end with an alphanumeric character (e.g. 'my-name',  or "

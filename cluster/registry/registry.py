@@ -161,7 +161,7 @@ class Registry:
             obj_meta["name"] = meta.generate_name(str(obj_meta["generateName"]))
         name = str(obj_meta.get("name") or "")
         strategy.default(new)
-        meta.prepare_for_create(new)
+        meta.prepare_for_create(new, has_generation=bool(strategy.generation_fields))
         strategy.prepare_for_create(new)
         causes = meta.validate(new, name_rule=strategy.name_rule, namespaced=resource.namespaced)
         causes += strategy.validate(new)

@@ -266,7 +266,7 @@ class HubWatcher:
     def stop(self) -> None:
         self.end()
         self._hub.unsubscribe(self)
-        self.wake()
+        _wake_all([self])  # resolves an asyncio waiter too, so a pending await returns now
 
     def __iter__(self) -> Iterator[WatchEvent]:
         while True:

@@ -1,10 +1,10 @@
 """The SQL backend of the Store protocol, for PostgreSQL and SQLite through Django's connections.
 
-Writes: each write runs in one transaction that first bumps the revision counter row
-(``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``). That row lock is held until commit, so
-writers commit one at a time in revision order, and a reader that has seen revision N has seen
-everything before it; a rolled-back write also rolls its revision back, so the log is
-gap-free. Updates are compare-and-swap on the row's resource_version.
+Writes (``writes.py``): each write runs in one transaction that bumps the revision counter
+row. That row lock is held until commit, so writers commit one at a time in revision order,
+and a reader that has seen revision N has seen everything before it; a rolled-back write also
+rolls its revision back, so the log is gap-free. Updates and deletes are compare-and-swap on
+the row's resource_version.
 
 Reads at a revision R (every list, and every page of a paginated list) need no long
 transaction: rows whose resource_version <= R are unchanged since R, and for every key written
@@ -38,7 +38,6 @@ from cluster.store.hub import HubWatcher, LogEntry, WatchHub, WatchSpec, bookmar
 from cluster.store.selectors import FieldSelector, LabelSelector
 from cluster.store.sqlfilters import compile_selectors
 from cluster.store.types import (
-    EventType,
     Key,
     ListResult,
     Object,
@@ -47,26 +46,11 @@ from cluster.store.types import (
     UpdateFunc,
     WatchEvent,
 )
-
-NOTIFY_CHANNEL = "pilothouse_store"
-
-_BUMP = (
-    "INSERT INTO store_meta (id, revision, compacted) VALUES (1, 1, 0) "
-    "ON CONFLICT (id) DO UPDATE SET revision = store_meta.revision + 1 RETURNING revision"
-)
-_INSERT_EVENT = (
-    "INSERT INTO store_event (revision, type, kind, namespace, name, object, prev_object, "
-    "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-)
-
+from cluster.store.writes import NOTIFY_CHANNEL, LostRace, Write, commit, template
 
 _Events = list[WatchEvent]
 _Changes = list[tuple[tuple[str, str], Object | None]]
 """Keys written after a revision, each with its state at that revision (None: absent)."""
-
-
-class _LostRace(Exception):
-    """The row changed between our read and our compare-and-swap; read again."""
 
 
 def _now() -> str:
@@ -134,19 +118,12 @@ class SqlStore:
 
     # -- writes --
 
-    def _bump(self, cursor: Any) -> int:
-        cursor.execute(_BUMP)
-        return int(cursor.fetchone()[0])
-
-    def _log(
-        self, cursor: Any, revision: int, kind: EventType, key: Key, data: str, prev: str | None
-    ) -> None:
-        cursor.execute(
-            _INSERT_EVENT,
-            [revision, kind, key.kind, key.namespace, key.name, data, prev, time.time()],
-        )
-        if self._vendor == "postgresql":
-            cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(revision)])
+    def _commit(self, write: Write) -> int:
+        """Run one write in its own transaction; LostRace if its row moved on."""
+        with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
+            revision = commit(cursor, self._vendor, write)
+        self._hub.poke()
+        return revision
 
     def _columns(self, key: Key, obj: Object) -> tuple[str, str]:
         labels = (obj.get("metadata") or {}).get("labels") or {}
@@ -163,20 +140,12 @@ class SqlStore:
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = _now()
         labels, fields = self._columns(key, new)
-        with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
-            revision = self._bump(cursor)
-            meta["resourceVersion"] = str(revision)
-            data = _dumps(new)
-            cursor.execute(
-                "INSERT INTO store_object (kind, namespace, name, uid, resource_version, labels, "
-                "fields, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (kind, namespace, name) DO NOTHING RETURNING id",
-                [key.kind, key.namespace, key.name, meta["uid"], revision, labels, fields, data],
-            )
-            if cursor.fetchone() is None:
-                raise AlreadyExists(f'{key.kind} "{key.name}" already exists')
-            self._log(cursor, revision, "ADDED", key, data, None)
-        self._hub.poke()
+        write = Write("ADDED", key, template(new), None, labels, fields, new["metadata"]["uid"])
+        try:
+            revision = self._commit(write)
+        except LostRace:
+            raise AlreadyExists(f'{key.kind} "{key.name}" already exists') from None
+        new["metadata"]["resourceVersion"] = str(revision)
         return new
 
     def _read(self, key: Key) -> tuple[Object, str, int]:
@@ -230,26 +199,14 @@ class SqlStore:
             if new == current:
                 return current
             labels, fields = self._columns(key, new)
+            data = template(new)
             try:
-                with (
-                    transaction.atomic(using=self.using),
-                    connections[self.using].cursor() as cursor,
-                ):
-                    revision = self._bump(cursor)
-                    meta["resourceVersion"] = str(revision)
-                    data = _dumps(new)
-                    cursor.execute(
-                        "UPDATE store_object SET resource_version = %s, labels = %s, "
-                        "fields = %s, data = %s WHERE kind = %s AND namespace = %s AND "
-                        "name = %s AND resource_version = %s",
-                        [revision, labels, fields, data, *key, current_rv],
-                    )
-                    if cursor.rowcount != 1:
-                        raise _LostRace
-                    self._log(cursor, revision, "MODIFIED", key, data, current_raw)
-            except _LostRace:
+                revision = self._commit(
+                    Write("MODIFIED", key, data, current_raw, labels, fields, "", current_rv)
+                )
+            except LostRace:
                 continue
-            self._hub.poke()
+            meta["resourceVersion"] = str(revision)
             return new
         raise Conflict(f"{key}: gave up after {self._max_attempts} conflicting updates")
 
@@ -257,24 +214,14 @@ class SqlStore:
         for _ in range(self._max_attempts):
             current, current_raw, current_rv = self._read(key)
             self._check(key, current, preconditions)
+            data = template(copy.deepcopy(current))
             try:
-                with (
-                    transaction.atomic(using=self.using),
-                    connections[self.using].cursor() as cursor,
-                ):
-                    revision = self._bump(cursor)
-                    cursor.execute(
-                        "DELETE FROM store_object WHERE kind = %s AND namespace = %s AND "
-                        "name = %s AND resource_version = %s",
-                        [*key, current_rv],
-                    )
-                    if cursor.rowcount != 1:
-                        raise _LostRace
-                    current.setdefault("metadata", {})["resourceVersion"] = str(revision)
-                    self._log(cursor, revision, "DELETED", key, _dumps(current), current_raw)
-            except _LostRace:
+                revision = self._commit(
+                    Write("DELETED", key, data, current_raw, expected=current_rv)
+                )
+            except LostRace:
                 continue
-            self._hub.poke()
+            current.setdefault("metadata", {})["resourceVersion"] = str(revision)
             return current
         raise Conflict(f"{key}: gave up after {self._max_attempts} conflicting deletes")
 

@@ -20,6 +20,7 @@ from cluster.registry.kinds.pods import (
     PodStrategy,
     default_pod_template,
     validate_pod_spec,
+    validate_pod_template,
 )
 from cluster.registry.registry import DeleteOptions, Registry
 from cluster.registry.resources import Resource
@@ -751,7 +752,7 @@ def test_a_pod_name_that_is_no_dns_label_draws_a_hostname_warning() -> None:
     obj["metadata"]["name"] = "web.v2"
     assert STRATEGY.warnings(created(obj)) == [
         "metadata.name: this is used in the Pod's hostname, which can result in surprising "
-        f"behavior; a DNS label is recommended: [{LABEL_PROBLEM}]"
+        "behavior; a DNS label is recommended: [must not contain dots]"
     ]
 
 
@@ -786,6 +787,24 @@ def test_the_pod_spec_rules_report_under_the_path_a_template_gives() -> None:
         "spec.template.spec.containers[0].terminationMessagePolicy: Required value",
         "spec.template.spec.containers[0].imagePullPolicy: Required value",
     ]
+
+
+def test_a_template_reports_its_labels_and_spec_under_its_own_path() -> None:
+    template = {
+        "metadata": {"labels": {"app": "web server"}},
+        "spec": {"containers": [container()], "ephemeralContainers": [container("debug")]},
+    }
+    default_pod_template(template)
+    causes = validate_pod_template(template, "spec.template")
+    assert [f"{c.field}: {c.message}" for c in causes] == [
+        'spec.template.labels: Invalid value: "web server": a valid label must be an empty '
+        "string or consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+        "with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex "
+        "used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        "spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in "
+        "pod template",
+    ]
+    assert validate_pod_template(None, "spec.template")[0].message == "Required value"
 
 
 # -- updates --

@@ -17,22 +17,20 @@ from cluster.registry.kinds import envvars, probes
 from cluster.registry.kinds.formats import (
     PROTOCOLS,
     each,
-    inclusive_range,
     not_found,
     port_name_problems,
     port_number_problems,
 )
 from cluster.registry.kinds.podresources import default_resource_list, validate_resources
+from cluster.registry.kinds.securitycontext import container_security_causes
 from cluster.registry.kinds.shapes import (
     check_list_of,
     check_types,
     child,
     entries,
     index,
-    invalid_object,
     is_int,
     mapping,
-    sequence,
     text,
     wrong_type,
 )
@@ -42,7 +40,6 @@ TERMINATION_MESSAGE_PATH = "/dev/termination-log"
 PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
 TERMINATION_MESSAGE_POLICIES = ["File", "FallbackToLogsOnError"]
 MOUNT_PROPAGATIONS = ["Bidirectional", "HostToContainer", "None"]
-MAX_ID = 4294967295
 
 # The image reference grammar of the distribution project, which kube parses images with.
 _COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
@@ -239,7 +236,7 @@ def _common(
         causes.append(not_supported(child(path, "imagePullPolicy"), pull_policy, PULL_POLICIES))
     causes += validate_resources(container.get("resources"), child(path, "resources"))
     security = container.get("securityContext")
-    return causes + security_context_causes(security, child(path, "securityContext"), host_users)
+    return causes + container_security_causes(security, child(path, "securityContext"), host_users)
 
 
 def _ports(ports: Any, path: str) -> list[Cause]:
@@ -341,67 +338,4 @@ def _propagation(mode: Any, list_path: str, privileged: bool) -> list[Cause]:
     if mode == "Bidirectional" and not privileged:
         detail = "Bidirectional mount propagation is available only to privileged containers"
         causes.append(forbidden(field, detail))
-    return causes
-
-
-def id_causes(context: dict[str, Any], path: str, fields: tuple[str, ...]) -> list[Cause]:
-    """User and group IDs, which must fit an unsigned 32-bit integer."""
-    causes = check_types(context, path, dict.fromkeys(fields, "integer"))
-    for field in fields:
-        value = context.get(field)
-        if is_int(value) and not 0 <= value <= MAX_ID:
-            causes.append(invalid(child(path, field), value, inclusive_range(0, MAX_ID)))
-    return causes
-
-
-def seccomp_causes(profile: Any, path: str) -> list[Cause]:
-    if profile is None:
-        return []
-    if not isinstance(profile, dict):
-        return [wrong_type(path, profile, "an object")]
-    kind, local = profile.get("type") or "", profile.get("localhostProfile")
-    supported = ["Localhost", "RuntimeDefault", "Unconfined"]
-    causes: list[Cause] = []
-    if not kind:
-        causes.append(required(child(path, "type"), "type is required when seccompProfile is set"))
-    elif kind not in supported:
-        causes.append(not_supported(child(path, "type"), kind, supported))
-    if kind == "Localhost" and local is None:
-        detail = "must be set when seccomp type is Localhost"
-        causes.append(required(child(path, "localhostProfile"), detail))
-    elif kind == "Localhost":
-        causes += descending_path_causes(text(local), child(path, "localhostProfile"))
-    elif local is not None:
-        detail = "can only be set when seccomp type is Localhost"
-        causes.append(invalid_object(child(path, "localhostProfile"), profile, detail))
-    return causes
-
-
-def security_context_causes(context: Any, path: str, host_users: bool) -> list[Cause]:
-    """A container's ``securityContext`` (kube's ``ValidateSecurityContext``)."""
-    if context is None:
-        return []
-    if not isinstance(context, dict):
-        return [wrong_type(path, context, "an object")]
-    causes = id_causes(context, path, ("runAsUser", "runAsGroup"))
-    causes += check_types(
-        context, path, {"privileged": "boolean", "allowPrivilegeEscalation": "boolean"}
-    )
-    proc_mount = context.get("procMount")
-    if proc_mount is not None and proc_mount not in ("Default", "Unmasked"):
-        causes.append(not_supported(child(path, "procMount"), proc_mount, ["Default", "Unmasked"]))
-    if proc_mount == "Unmasked" and host_users:
-        detail = "`hostUsers` must be false to use `Unmasked`"
-        causes.append(invalid(child(path, "procMount"), proc_mount, detail))
-    causes += seccomp_causes(context.get("seccompProfile"), child(path, "seccompProfile"))
-    if context.get("allowPrivilegeEscalation") is False:
-        if context.get("privileged") is True:
-            detail = "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"
-            causes.append(invalid_object(path, context, detail))
-        if "CAP_SYS_ADMIN" in sequence(mapping(context.get("capabilities")).get("add")):
-            detail = (
-                "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` "
-                "CAP_SYS_ADMIN"
-            )
-            causes.append(invalid_object(path, context, detail))
     return causes

@@ -1,4 +1,4 @@
-"""Syntax rules the kinds share (ports, environment names, IPs, CIDRs), with kube's messages.
+"""Syntax rules the kinds share (ports, config keys, IPs, CIDRs, labels), with kube's messages.
 
 These complement ``cluster.registry.names`` (DNS names, label keys and values) with the other
 checks of apimachinery's ``util/validation``. Each ``*_problems`` function returns the reasons
@@ -17,10 +17,8 @@ from cluster.registry.kinds.shapes import key
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_ENV_VAR = "[-._a-zA-Z][-._a-zA-Z0-9]*"
 _CONFIG_MAP_KEY = "[-._a-zA-Z0-9]+"
 _HTTP_HEADER = "[-A-Za-z0-9]+"
-_ENV_VAR_RE = re.compile(f"^{_ENV_VAR}$")
 _CONFIG_MAP_KEY_RE = re.compile(f"^{_CONFIG_MAP_KEY}$")
 _HTTP_HEADER_RE = re.compile(f"^{_HTTP_HEADER}$")
 _PORT_NAME_CHARS_RE = re.compile("^[-a-z0-9]+$")
@@ -59,22 +57,6 @@ def _chdir_prefix(value: str) -> list[str]:
     if value.startswith(".."):
         return ["must not start with '..'"]
     return []
-
-
-def env_var_name_problems(value: str) -> list[str]:
-    problems = []
-    if not _ENV_VAR_RE.match(value):
-        problems.append(
-            regex_error(
-                "a valid environment variable name must consist of alphabetic characters, "
-                "digits, '_', '-', or '.', and must not start with a digit",
-                _ENV_VAR,
-                "my.env-name",
-                "MY_ENV.NAME",
-                "MyEnvName1",
-            )
-        )
-    return problems + _chdir_prefix(value)
 
 
 def config_map_key_problems(value: str) -> list[str]:

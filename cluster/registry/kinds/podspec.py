@@ -14,12 +14,7 @@ from typing import Any
 
 from cluster.registry import names
 from cluster.registry.errors import Cause, duplicate, forbidden, invalid, not_supported, required
-from cluster.registry.kinds.containers import (
-    default_container,
-    id_causes,
-    seccomp_causes,
-    validate_containers,
-)
+from cluster.registry.kinds.containers import default_container, validate_containers
 from cluster.registry.kinds.formats import (
     annotation_causes,
     each,
@@ -30,6 +25,7 @@ from cluster.registry.kinds.formats import (
 )
 from cluster.registry.kinds.podresources import default_resource_list
 from cluster.registry.kinds.scheduling import validate_tolerations
+from cluster.registry.kinds.securitycontext import pod_security_causes
 from cluster.registry.kinds.shapes import (
     check_list_of,
     check_types,
@@ -160,7 +156,7 @@ def validate_pod_spec(spec: Any, path: str, *, is_pod: bool = False) -> list[Cau
     causes += _enum(spec.get("restartPolicy"), child(path, "restartPolicy"), RESTART_POLICIES)
     causes += _enum(spec.get("dnsPolicy"), child(path, "dnsPolicy"), DNS_POLICIES)
     causes += label_causes(mapping(spec.get("nodeSelector")), child(path, "nodeSelector"))
-    causes += _security_context_causes(spec, path)
+    causes += pod_security_causes(spec, path)
     causes += _pull_secret_causes(spec.get("imagePullSecrets"), child(path, "imagePullSecrets"))
     causes += _dns_config_causes(spec, path)
     causes += _gate_causes(spec, path)
@@ -197,34 +193,6 @@ def _host_network_causes(spec: dict[str, Any], path: str, is_pod: bool) -> list[
                 )
                 detail = "must match `containerPort` when `hostNetwork` is true"
                 causes.append(invalid(field, host_port, detail))
-    return causes
-
-
-def _security_context_causes(spec: dict[str, Any], path: str) -> list[Cause]:
-    context, context_path = mapping(spec.get("securityContext")), child(path, "securityContext")
-    causes = id_causes(context, context_path, ("runAsUser", "runAsGroup", "fsGroup"))
-    groups_path = child(context_path, "supplementalGroups")
-    causes += check_list_of(context.get("supplementalGroups"), groups_path, "integer")
-    for i, group in enumerate(sequence(context.get("supplementalGroups"))):
-        if is_int(group) and not 0 <= group <= 4294967295:
-            causes.append(invalid(index(groups_path, i), group, inclusive_range(0, 4294967295)))
-    if spec.get("shareProcessNamespace") is True and spec.get("hostPID") is True:
-        detail = "ShareProcessNamespace and HostPID cannot both be enabled"
-        causes.append(invalid(child(context_path, "shareProcessNamespace"), True, detail))
-    policy = context.get("fsGroupChangePolicy")
-    if policy is not None and policy not in ("Always", "OnRootMismatch"):
-        field = child(context_path, "fsGroupChangePolicy")
-        causes.append(not_supported(field, policy, ["Always", "OnRootMismatch"]))
-    causes += seccomp_causes(context.get("seccompProfile"), child(context_path, "seccompProfile"))
-    if context.get("hostUsers") is False:
-        # Kube spells two of these paths with capitals.
-        for field, spelled in (
-            ("hostNetwork", "hostNetwork"),
-            ("hostPID", "HostPID"),
-            ("hostIPC", "HostIPC"),
-        ):
-            if spec.get(field) is True:
-                causes.append(forbidden(child(path, spelled), "when `pod.Spec.HostUsers` is false"))
     return causes
 
 

@@ -19,7 +19,6 @@ FORMAT_ERROR = (
     "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 )
 SUFFIX_ERROR = "unable to parse quantity's suffix"
-NUMERIC_ERROR = "unable to parse numeric part of quantity"
 
 DECIMAL_SI = "DecimalSI"
 BINARY_SI = "BinarySI"
