@@ -7,14 +7,21 @@ creates ``test_<name>`` there and a fresh SQLite file, and drops both afterwards
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from cluster.dburl import database_config
 from cluster.settings import *  # noqa: F403
 
-_SQLITE_DIR = Path(tempfile.mkdtemp(prefix="pilothouse-test-"))
+# One folder per test run, shared with the processes the run spawns (they inherit the
+# variable), removed when the process that made it exits.
+if "PILOTHOUSE_TEST_DIR" not in os.environ:
+    os.environ["PILOTHOUSE_TEST_DIR"] = tempfile.mkdtemp(prefix="pilothouse-test-")
+    atexit.register(shutil.rmtree, os.environ["PILOTHOUSE_TEST_DIR"], ignore_errors=True)
+_SQLITE_DIR = Path(os.environ["PILOTHOUSE_TEST_DIR"])
 
 DATABASES = {
     "default": database_config(

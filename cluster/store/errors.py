@@ -71,6 +71,3 @@ class BadRequest(StoreError):
     def __init__(self, message: str, causes: list[Cause] | None = None) -> None:
         super().__init__(message)
         self.causes: list[Cause] = causes or []
-
-
-Invalid = BadRequest  # the name the first store tests used; remove once they say BadRequest

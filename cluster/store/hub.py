@@ -168,7 +168,13 @@ class HubWatcher:
         if now:
             return {"type": "ADDED", "object": entry.object}
         if before:
-            return {"type": "DELETED", "object": entry.object}
+            # As kube's watch cache does: the last state that matched, at the new revision.
+            gone = dict(entry.prev() or {})
+            gone["metadata"] = {
+                **(gone.get("metadata") or {}),
+                "resourceVersion": str(entry.revision),
+            }
+            return {"type": "DELETED", "object": gone}
         return None
 
     def _matches(self, obj: Object | None, fields: dict[str, str]) -> bool:
@@ -544,12 +550,13 @@ class WatchHub:
 
     def _send_bookmarks(self) -> None:
         with self._lock:
-            last = self._last
             targets = list(self._bookmarkers)
             for watcher in targets:
-                watcher.position = max(watcher.position, last)
-        for watcher in targets:
-            watcher.push([bookmark(watcher.spec.kind, last)])
+                # A watcher that caught up from the log may already be past the hub.
+                watcher.position = max(watcher.position, self._last)
+            marks = [(w, bookmark(w.spec.kind, w.position)) for w in targets]
+        for watcher, mark in marks:
+            watcher.push([mark])
         _wake_all(targets)
 
 

@@ -8,24 +8,28 @@ character (``\\x01``) that cannot occur in JSON text otherwise (the encoder esca
 characters) and is substituted on the way in. The marker is first written as a random nonce
 and then swapped in, so no value a client sent can be mistaken for it.
 
-On PostgreSQL each write is a single statement (data-modifying CTEs plus ``pg_notify``), so
-the counter lock is held for one round trip and the commit, not for five: that is most of the
-store's write throughput. SQLite has no data-modifying CTEs and serialises writers anyway, so
-there the statements run one by one.
+On PostgreSQL each write is a single statement (data-modifying CTEs plus ``pg_notify``) run
+in autocommit mode, so the counter lock is held for one statement and its commit, with no
+BEGIN/COMMIT round trips: that is most of the store's write throughput. SQLite has no
+data-modifying CTEs and serialises writers anyway, so there the statements run one by one in
+a transaction.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from django.db import DatabaseError, connections, transaction
 
 from cluster.store.types import EventType, Key, Object
 
 NOTIFY_CHANNEL = "pilothouse_store"
+LOST_RACE_SQLSTATE = "PH001"  # raised by pilothouse_lost_race(), see migration 0002
 MARK = "\x01"
 
 _BUMP = (
@@ -66,14 +70,35 @@ class LostRace(Exception):
     """The row changed since it was read (or, for a create, already exists)."""
 
 
-def commit(cursor: Any, vendor: str, write: Write) -> int:
-    """Run ``write`` on ``cursor`` (inside a transaction); return its revision."""
-    if vendor == "postgresql":
-        return _commit_postgresql(cursor, write)
-    return _commit_sqlite(cursor, write)
+def commit(using: str, write: Write) -> int:
+    """Run ``write`` as one transaction on database ``using``; return its revision.
+
+    Raises LostRace when the write changed nothing (the row moved on, or the name is taken).
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            return _commit_sqlite(cursor, write)
+    # One statement is its own transaction; inside a caller's transaction, a savepoint keeps
+    # a lost race from aborting the caller's work.
+    savepoint = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
+    try:
+        with savepoint, connection.cursor() as cursor:
+            return _commit_postgresql(cursor, write)
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == LOST_RACE_SQLSTATE:
+            raise LostRace from None
+        raise
 
 
 _EVENT_COLUMNS = "(revision, type, kind, namespace, name, object, prev_object, created_at)"
+
+# The revision written, announced to listeners; if nothing was written, an error that rolls the
+# statement back (counter bump included): see migration 0002.
+_PG_RESULT = (
+    "SELECT r, pg_notify('" + NOTIFY_CHANNEL + "', r::text) FROM "
+    "(SELECT COALESCE((SELECT {column} FROM {source}), pilothouse_lost_race()) AS r) AS written"
+)
 
 _PG_CREATE = f"""
 WITH rev AS ({_BUMP}),
@@ -89,7 +114,7 @@ ev AS (
     INSERT INTO store_event {_EVENT_COLUMNS}
     SELECT resource_version, 'ADDED', %(kind)s, %(ns)s, %(name)s, data, NULL, %(now)s FROM obj
 )
-SELECT resource_version, pg_notify('{NOTIFY_CHANNEL}', resource_version::text) FROM obj
+{_PG_RESULT.format(source="obj", column="resource_version")}
 """
 
 _PG_UPDATE = f"""
@@ -107,7 +132,7 @@ ev AS (
     SELECT resource_version, 'MODIFIED', %(kind)s, %(ns)s, %(name)s, data, %(prev)s, %(now)s
     FROM obj
 )
-SELECT resource_version, pg_notify('{NOTIFY_CHANNEL}', resource_version::text) FROM obj
+{_PG_RESULT.format(source="obj", column="resource_version")}
 """
 
 _PG_DELETE = f"""
@@ -125,7 +150,7 @@ ev AS (
     FROM rev, obj
     RETURNING revision
 )
-SELECT revision, pg_notify('{NOTIFY_CHANNEL}', revision::text) FROM ev
+{_PG_RESULT.format(source="ev", column="revision")}
 """
 
 _PG = {"ADDED": _PG_CREATE, "MODIFIED": _PG_UPDATE, "DELETED": _PG_DELETE}
@@ -148,12 +173,7 @@ def _commit_postgresql(cursor: Any, write: Write) -> int:
             "now": time.time(),
         },
     )
-    row = cursor.fetchone()
-    if row is None:
-        # Nothing was written, but the counter row was bumped: the caller's transaction
-        # must roll back, which the exception makes it do.
-        raise LostRace
-    return int(row[0])
+    return int(cursor.fetchone()[0])
 
 
 def _commit_sqlite(cursor: Any, write: Write) -> int:
