@@ -102,6 +102,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ (the admin's CSS and JS, the API docs' assets) before anything else runs.
+    "cluster.api.staticfiles.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,6 +150,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Kubernetes has one component per type: no "Patched<Type>" variant for PATCH bodies.
+    "COMPONENT_SPLIT_PATCH": False,
+    # Keep the order the serializers and operations are declared in, as kube-apiserver does.
+    "SORT_OPERATION_PARAMETERS": False,
 }
 
 LANGUAGE_CODE = "en-us"
@@ -156,4 +162,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = CLUSTER_DATA_DIR / "static"
+# WhiteNoise serves the apps' static files straight from their packages (it indexes them once
+# at start-up), so there is no collectstatic step and no STATIC_ROOT: the cluster serves its
+# admin and API docs from a plain `pip install`, with DEBUG off (cluster.api.staticfiles).
+WHITENOISE_USE_FINDERS = True

@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from cluster.api import tables
-from cluster.api.options import Options, decode_object, media_type
+from cluster.api.options import Options, conform, decode_object, media_type
 from cluster.api.patching import PATCH_TYPES, apply_patch
 from cluster.api.status import json_response
 from cluster.api.target import Target
@@ -35,8 +35,13 @@ def _respond(
         body = tables.to_table(target.resource, body, include_object=include)
     headers = {}
     if opts.warnings:
-        headers["Warning"] = ", ".join(f'299 - "{w}"' for w in opts.warnings)
+        headers["Warning"] = ", ".join(f'299 - "{_quoted(w)}"' for w in opts.warnings)
     return json_response(body, status=status, headers=headers)
+
+
+def _quoted(text: str) -> str:
+    """Escape a warning for the quoted-string of a ``Warning`` header (RFC 9110)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _check_type(resource: Resource, obj: Object) -> None:
@@ -92,6 +97,7 @@ def list_objects(request: HttpRequest, target: Target, opts: Options) -> HttpRes
 def create(request: HttpRequest, target: Target, opts: Options) -> HttpResponse:
     obj = decode_object(request.body, media_type(request), opts)
     _check_type(target.resource, obj)
+    obj = conform(target.resource.kind, target.resource.api_version, obj, opts)
     result = default_registry().create(target.resource, target.namespace, obj, dry_run=opts.dry_run)
     return _result(request, target, result, opts)
 
@@ -131,8 +137,10 @@ def replace(request: HttpRequest, target: Target, opts: Options) -> HttpResponse
     assert target.name is not None
     obj = decode_object(request.body, media_type(request), opts)
     if target.subresource == "scale":
-        return _write_scale(request, target, opts, lambda scale: obj)
+        scale = conform("Scale", "autoscaling/v1", obj, opts)
+        return _write_scale(request, target, opts, lambda current: scale)
     _check_type(target.resource, obj)
+    obj = conform(target.resource.kind, target.resource.api_version, obj, opts)
     name = (obj.get("metadata") or {}).get("name")
     if name != target.name:
         raise BadRequest(
@@ -162,8 +170,12 @@ def patch(request: HttpRequest, target: Target, opts: Options) -> HttpResponse:
         raise UnsupportedPatch(content_type)
     body = request.body
 
+    kind, api_version = target.resource.kind, target.resource.api_version
+    if target.subresource == "scale":
+        kind, api_version = "Scale", "autoscaling/v1"
+
     def patched(old: Object) -> Object:
-        return apply_patch(content_type, old, body, kind=target.resource.kind)
+        return conform(kind, api_version, apply_patch(content_type, old, body, kind=kind), opts)
 
     if target.subresource == "scale":
         return _write_scale(request, target, opts, patched)
@@ -200,7 +212,7 @@ def delete(request: HttpRequest, target: Target, opts: Options) -> HttpResponse:
 
 def bind(request: HttpRequest, target: Target, opts: Options) -> HttpResponse:
     assert target.name is not None
-    binding = decode_object(request.body, media_type(request), opts)
+    binding = conform("Binding", "v1", decode_object(request.body, media_type(request), opts), opts)
     subresources.bind_pod(
         default_registry(), target.namespace or "", target.name, binding, dry_run=opts.dry_run
     )

@@ -4,7 +4,8 @@ This is the one way to run the API process: ``make up``, the Dockerfile and the 
 service of docker-compose.yml all call it, and README.md documents it. Several worker
 processes, because under ASGI Django runs every sync view of a process on one thread.
 
-Before serving it makes what clients need, as k3s does on start: the cluster CA and a serving
+Before serving it makes what clients need, as k3s does on start: the system namespaces
+(``default``, ``kube-system``, ...), the cluster CA and a serving
 certificate (``cluster.api.pki``), and an admin kubeconfig with a bearer token
 (``cluster.api.kubeconfig``). The token lives in the database, so the database must be
 migrated first; ``runapi`` never migrates by itself, so that API replicas never race to.
@@ -24,6 +25,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from cluster.api.kubeconfig import ensure_admin_kubeconfig, server_url
 from cluster.api.pki import PkiError, ServingPki, ensure_pki, serving_names
+from cluster.registry.bootstrap import ensure_system_namespaces
+from cluster.registry.catalog import default_registry
 
 
 def parse_bind(bind: str) -> tuple[str, int]:
@@ -77,6 +80,7 @@ class Command(BaseCommand):
             raise CommandError("--workers must be at least 1")
         secure = not options["insecure"]
         require_migrated_database()
+        ensure_system_namespaces(default_registry())
         tls = self._serving_pki(host) if secure else None
         kubeconfig: Path = settings.CLUSTER_KUBECONFIG
         ensure_admin_kubeconfig(
