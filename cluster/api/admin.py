@@ -1,7 +1,10 @@
-"""Tokens in the Django admin: seen and revoked (deleted) there, issued by ``createtoken`` only.
+"""The Django admin: API tokens, and the dashboard page of every kind.
 
-A token exists in the clear only at the moment it is issued, so the admin cannot show one; it
-lists who holds which token, and deleting a row revokes that token.
+Tokens are seen and revoked (deleted) here, issued by ``createtoken`` only: a token exists in the
+clear only at the moment it is issued, so the admin cannot show one; it lists who holds which
+token, and deleting a row revokes that token.
+
+Every kind of the catalog gets a page built by ``cluster.api.dashboard`` over its proxy model.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from typing import TYPE_CHECKING
 from django.contrib import admin
 from django.http import HttpRequest
 
-from cluster.api.models import Token
+from cluster.api.dashboard.objects import object_admin
+from cluster.api.models import KIND_MODELS, Token
+from cluster.registry.catalog import RESOURCES
 
 # ModelAdmin is generic only in django-stubs; at run time it cannot be subscripted.
 if TYPE_CHECKING:
@@ -32,3 +37,7 @@ class TokenAdmin(_TokenModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Token | None = None) -> bool:
         return False
+
+
+for _resource in RESOURCES.all:
+    admin.site.register(KIND_MODELS[_resource.kind], object_admin(_resource))

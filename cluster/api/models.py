@@ -1,9 +1,21 @@
-"""Bearer tokens: which user a token authenticates, stored as a digest and never in the clear."""
+"""The API app's tables: bearer tokens, and one proxy model per kind for the admin dashboard.
+
+A token is stored as a digest and never in the clear. The proxy models own no table: each is a
+view of ``store.StoredObject`` narrowed to one kind of the catalog (``Pod``, ``Service``, ...),
+which gives the Django admin a page per kind (``cluster.api.dashboard``). They are for reading;
+every write goes through the registry, never through ``save()``.
+"""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.db import models
+
+from cluster.registry.catalog import RESOURCES
+from cluster.registry.resources import Resource
+from cluster.store.models import StoredObject
 
 
 class Token(models.Model):
@@ -28,3 +40,46 @@ class Token(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
+
+
+class KindManager(models.Manager[StoredObject]):
+    """The stored objects of one kind."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def get_queryset(self) -> models.QuerySet[StoredObject]:
+        return super().get_queryset().filter(kind=self.kind)
+
+
+def _object_label(obj: StoredObject) -> str:
+    """``default/web`` for a namespaced object, ``node-1`` for a cluster-scoped one."""
+    return f"{obj.namespace}/{obj.name}" if obj.namespace else obj.name
+
+
+def _proxy(resource: Resource) -> type[StoredObject]:
+    """The proxy model of one catalog kind, named after it (``api.Pod``, ``api.Lease``, ...)."""
+    meta = type(
+        "Meta",
+        (),
+        {
+            "proxy": True,
+            "verbose_name": resource.singular,
+            "verbose_name_plural": resource.plural,
+        },
+    )
+    attrs = {
+        "__module__": __name__,
+        "__doc__": f"Stored objects of kind {resource.kind}.",
+        "Meta": meta,
+        "objects": KindManager(resource.kind),
+        "__str__": _object_label,
+    }
+    return cast(type[StoredObject], type(resource.kind, (StoredObject,), attrs))
+
+
+# Generated from the catalog, so a new kind gets its admin page with one `makemigrations`. The
+# store's internal allocation records (IPAddressAllocation, NodePortAllocation) are not in the
+# catalog and so stay out of the admin: they are bookkeeping of the registry, not API objects.
+KIND_MODELS: dict[str, type[StoredObject]] = {r.kind: _proxy(r) for r in RESOURCES.all}
