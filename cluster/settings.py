@@ -55,6 +55,9 @@ CLUSTER_KUBECONFIG = CLUSTER_DATA_DIR / "kubeconfig"
 # Under ASGI every sync view of a process runs on one thread, so concurrency comes from
 # processes (ARCHITECTURE.md).
 CLUSTER_API_WORKERS = _env_int("CLUSTER_API_WORKERS", 4)
+# Non-watch requests one API process works on or queues at once before answering 429, as
+# kube-apiserver's --max-requests-inflight.
+CLUSTER_API_MAX_REQUESTS_INFLIGHT = _env_int("CLUSTER_API_MAX_REQUESTS_INFLIGHT", 400)
 # How much event-log history compaction keeps, as etcd's default of five minutes.
 CLUSTER_STORE_COMPACTION_WINDOW_SECONDS = _env_int("CLUSTER_STORE_COMPACTION_WINDOW_SECONDS", 300)
 # Where Service ClusterIPs and NodePorts come from (kube-apiserver's --service-cluster-ip-range

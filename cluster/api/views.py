@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from cluster.api import rest, watch
@@ -36,6 +37,49 @@ def _run(request: HttpRequest, target: Target) -> HttpResponse:
         return error_response(exc)
     except PatchError as exc:
         return json_response(exc.status(), status=exc.code)
+    except Exception as exc:  # a bug: still a Status, never an HTML page
+        log.exception("%s %s failed", request.method, request.path)
+        return error_response(InternalError(f"Internal error occurred: {exc}"))
+
+
+class InternalError(StoreError):
+    reason = "InternalError"
+    code = 500
+
+
+class TooManyRequests(StoreError):
+    reason = "TooManyRequests"
+    code = 429
+
+
+class _InFlight:
+    """kube-apiserver's --max-requests-inflight: past the limit, answer 429 at once.
+
+    Sync handlers of a process share one thread, so requests beyond the limit would only
+    queue up behind it; refusing them lets clients back off (client-go retries a 429 after
+    its Retry-After) instead of timing out. Watches are long-running and not counted.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def admit(self) -> bool:
+        if self.count >= settings.CLUSTER_API_MAX_REQUESTS_INFLIGHT:
+            return False
+        self.count += 1
+        return True
+
+    def release(self) -> None:
+        self.count -= 1
+
+
+IN_FLIGHT = _InFlight()  # touched only from the event loop's thread: no lock needed
+
+
+def _too_many() -> HttpResponse:
+    response = error_response(TooManyRequests("Too many requests, please try again later."))
+    response["Retry-After"] = "1"
+    return response
 
 
 async def resource(
@@ -48,7 +92,12 @@ async def resource(
             return await watch.stream(request, target, opts)
     except StoreError as exc:
         return error_response(exc)
-    return await sync_to_async(_run, thread_sensitive=True)(request, target)
+    if not IN_FLIGHT.admit():
+        return _too_many()
+    try:
+        return await sync_to_async(_run, thread_sensitive=True)(request, target)
+    finally:
+        IN_FLIGHT.release()
 
 
 async def core_resource(request: HttpRequest, rest_path: str) -> HttpResponseBase:
