@@ -9,14 +9,34 @@ that use ``store`` declare ``pytestmark = STORE_DB`` to get transactional access
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from django.db import connections
 
+import cluster.store
 from cluster.registry.registry import Registry
 from cluster.store.sql import SqlStore
 
 BACKENDS = {"postgresql": "default", "sqlite": "sqlite"}
 STORE_DB = pytest.mark.django_db(transaction=True, databases=["default", "sqlite"])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_database_sessions(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Before pytest-django drops the test databases, end every session this process holds:
+    the process-wide stores' watch hubs (a LISTEN connection each) and the connection pools,
+    whose idle connections would otherwise make DROP DATABASE fail."""
+    yield
+    with django_db_blocker.unblock():
+        for store in list(cluster.store._stores.values()):
+            store.close()
+        cluster.store._stores.clear()
+        for connection in connections.all():
+            connection.close()
+            close_pool = getattr(connection, "close_pool", None)
+            if close_pool is not None:
+                close_pool()
 
 
 @pytest.fixture(params=sorted(BACKENDS))

@@ -89,7 +89,10 @@ def test_it_parses_a_postgresql_url() -> None:
     assert config["PORT"] == "6543"
     assert config["CONN_HEALTH_CHECKS"] is True
     assert config["CONN_MAX_AGE"] == 0
-    assert config["OPTIONS"] == {"connect_timeout": 10}
+    assert config["OPTIONS"] == {
+        "connect_timeout": 10,
+        "pool": {"min_size": 2, "max_size": 20, "timeout": 10},
+    }
 
 
 def test_it_accepts_the_postgres_alias_without_password_or_port() -> None:
@@ -107,7 +110,8 @@ def test_it_accepts_the_postgres_alias_without_password_or_port() -> None:
 def test_it_hands_query_parameters_to_libpq() -> None:
     config = database_config("postgresql://u:p@h/db?sslmode=require&connect_timeout=3")
 
-    assert config["OPTIONS"] == {"sslmode": "require", "connect_timeout": "3"}
+    assert config["OPTIONS"]["sslmode"] == "require"
+    assert config["OPTIONS"]["connect_timeout"] == "3"
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 from asgiref.sync import sync_to_async
+from django.db import connections
 from django.http import HttpRequest, StreamingHttpResponse
 
 from cluster.api import tables
@@ -56,7 +57,19 @@ def _revision(value: str) -> int:
 
 
 def open_watch(target: Target, opts: Options) -> Watch:
-    """Subscribe (sync: it may read the current state from the database)."""
+    """Subscribe (sync: it may read the current state from the database).
+
+    The request's database connection goes back to the pool before the stream starts: the
+    stream itself only reads the watch hub's queue, and a connection held for each open watch
+    would exhaust PostgreSQL's connections after a few dozen watchers.
+    """
+    try:
+        return _subscribe(target, opts)
+    finally:
+        connections.close_all()
+
+
+def _subscribe(target: Target, opts: Options) -> Watch:
     after, initial = _start_revision(opts)
     field_selector = opts.field_selector
     if target.name is not None:

@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from cluster.api import transport
 from cluster.api.kubeconfig import ensure_admin_kubeconfig, server_url
 from cluster.api.pki import PkiError, ServingPki, ensure_pki, serving_names
 from cluster.registry.bootstrap import ensure_system_namespaces
@@ -101,6 +102,7 @@ class Command(BaseCommand):
             ssl_keyfile=str(tls.files.serving_key) if tls else None,
             # Django implements no ASGI lifespan events; "auto" would only log that.
             lifespan="off",
+            http=transport.PROTOCOL,
             log_level="info",
         )
 

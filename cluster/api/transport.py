@@ -1,0 +1,26 @@
+"""The HTTP protocol uvicorn runs for the API: h11 with TCP_NODELAY on every connection.
+
+With several workers uvicorn hands them a listening socket whose protocol field is unset, so
+asyncio never turns Nagle's algorithm off on the accepted connections (uvicorn issue #3149);
+every keep-alive response then waits for the client's delayed ACK, about 40 ms. Setting
+TCP_NODELAY when a connection is made restores single-digit-millisecond requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from contextlib import suppress
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+PROTOCOL = "cluster.api.transport:NoDelayH11Protocol"
+
+
+class NoDelayH11Protocol(H11Protocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with suppress(OSError):  # not a TCP socket (a Unix socket in tests)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)  # type: ignore[arg-type]
