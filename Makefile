@@ -14,7 +14,7 @@ STAMP := $(VENV)/.pilothouse-installed
 TEST_DATABASE_URL := postgresql://pilothouse:pilothouse@127.0.0.1:5432/pilothouse
 TEST_REDIS_URL := redis://127.0.0.1:6379/0
 
-.PHONY: up install services test lint typecheck imports test-docker bench-store
+.PHONY: up install services test lint typecheck imports test-docker bench-store bench-api
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ up: $(STAMP)
 services:
 	bash scripts/services.sh
 
-test test-docker bench-store: export DATABASE_URL ?= $(TEST_DATABASE_URL)
+test test-docker bench-store bench-api: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test test-docker: export REDIS_URL ?= $(TEST_REDIS_URL)
 
 ## What CI runs: services, then lint, format, types, import layers and the whole test suite.
@@ -61,3 +61,7 @@ test-docker: services $(STAMP)
 ## The store benchmark against the PostgreSQL that services.sh provides.
 bench-store: services $(STAMP)
 	$(BIN)/python bench/store.py
+
+## The API benchmark: runapi over HTTPS against the PostgreSQL that services.sh provides.
+bench-api: services $(STAMP)
+	$(BIN)/python bench/api.py

@@ -32,26 +32,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import math
-import multiprocessing
 import os
-import queue
 import random
 import resource
-import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import django
 import orjson
 import psycopg
-from psycopg import sql
 
 # ``python bench/store.py`` puts bench/ on the path, not the repository root; spawned children
 # inherit this path.
@@ -59,6 +52,31 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench.common import (  # noqa: E402
+    CHILD_START_TIMEOUT,
+    MAX_OPS_PER_CLIENT,
+    TIMESTAMP,
+    ClientReport,
+    Throughput,
+    admin_database_url,
+    as_stored,
+    copy_in,
+    dumps,
+    machine_load,
+    make_pod,
+    median,
+    object_row,
+    own_peak_rss_mib,
+    peak_rss_mib,
+    percentile,
+    postgres_settings,
+    run_clients,
+    say,
+    scratch_database,
+    setup_django,
+    throughput,
+    verdict,
+)
 from cluster.store import Key, Object, SqlStore  # noqa: E402
 from cluster.store.hub import HubWatcher  # noqa: E402
 from cluster.store.selectors import FieldSelector, parse_field_selector  # noqa: E402
@@ -71,11 +89,7 @@ NAMESPACES = 20
 TARGET_RATIO = 0.25
 TARGET_LIST10K_MS = 300.0
 TARGET_WATCH_P99_MS = 50.0
-# Upper bounds that keep every loop finite whatever the machine's speed.
-MAX_OPS_PER_CLIENT = 200_000
-CHILD_START_TIMEOUT = 60.0
 DELIVERY_GRACE = 10.0
-TIMESTAMP = "2025-01-01T00:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -95,81 +109,6 @@ QUICK = Plan(write_seconds=2.0, list_sizes=(1_000, 10_000), watch_seconds=3.0)
 # -- objects --
 
 
-def make_pod(name: str, namespace: str, node: str) -> Object:
-    """A Pod as a controller and a kubelet leave it: about 1.5 KB of JSON once stored."""
-    app = f"app-{sum(name.encode()) % 40:02d}"
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "labels": {"app": app, "pod-template-hash": "6d8f7c9b54", "tier": "backend"},
-            "ownerReferences": [
-                {
-                    "apiVersion": "v1",
-                    "kind": "ReplicationController",
-                    "name": app,
-                    "uid": "5b1e6d2a-3f0c-4d8e-9a51-7c2b4e8f1a90",
-                    "controller": True,
-                    "blockOwnerDeletion": True,
-                }
-            ],
-        },
-        "spec": {
-            "nodeName": node,
-            "restartPolicy": "Always",
-            "schedulerName": "default-scheduler",
-            "serviceAccountName": "default",
-            "containers": [
-                {
-                    "name": "main",
-                    "image": "registry.example/team/service:1.14.2",
-                    "imagePullPolicy": "IfNotPresent",
-                    "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
-                    "resources": {
-                        "requests": {"cpu": "100m", "memory": "128Mi"},
-                        "limits": {"cpu": "500m", "memory": "256Mi"},
-                    },
-                    "readinessProbe": {
-                        "httpGet": {"path": "/healthz", "port": 8080},
-                        "periodSeconds": 10,
-                    },
-                }
-            ],
-        },
-        "status": {
-            "phase": "Running",
-            "hostIP": "10.0.3.17",
-            "podIP": "10.244.3.41",
-            "startTime": TIMESTAMP,
-            "conditions": [
-                {"type": "Ready", "status": "True", "lastTransitionTime": TIMESTAMP},
-                {"type": "PodScheduled", "status": "True", "lastTransitionTime": TIMESTAMP},
-            ],
-            "containerStatuses": [
-                {
-                    "name": "main",
-                    "ready": True,
-                    "restartCount": 0,
-                    "image": "registry.example/team/service:1.14.2",
-                    "containerID": "docker://" + "3f9a" * 16,
-                    "state": {"running": {"startedAt": TIMESTAMP}},
-                }
-            ],
-        },
-    }
-
-
-def as_stored(obj: Object, *, uid: str, created: str, revision: int) -> Object:
-    """``obj`` with the metadata ``SqlStore.create`` assigns, set in the order it sets them."""
-    meta = obj["metadata"]
-    meta["uid"] = uid
-    meta["creationTimestamp"] = created
-    meta["resourceVersion"] = str(revision)
-    return obj
-
-
 def bump_restarts(pod: Object) -> Object:
     """A kubelet-style status update: the container restarted once more."""
     status = pod["status"]["containerStatuses"][0]
@@ -177,135 +116,7 @@ def bump_restarts(pod: Object) -> Object:
     return pod
 
 
-def dumps(obj: Any) -> str:
-    return orjson.dumps(obj).decode()
-
-
-ObjectRow = tuple[str, str, str, str, int, str, str, str]
-EventRow = tuple[int, str, str, str, str, str, None, float]
-
-
-def object_row(store: SqlStore, key: Key, obj: Object) -> ObjectRow:
-    """The ``store_object`` row that ``create`` writes for a stored ``obj``."""
-    meta = obj["metadata"]
-    labels = dumps(meta.get("labels") or {})
-    fields = dumps(store.fields.extra_fields(key.kind, obj))
-    revision = int(meta["resourceVersion"])
-    return (*key, meta["uid"], revision, labels, fields, dumps(obj))
-
-
-# -- numbers and printing --
-
-
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values) if values else float("nan")
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of ``values``; NaN when empty."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = min(len(ordered), max(1, math.ceil(q / 100 * len(ordered))))
-    return ordered[rank - 1]
-
-
-def verdict(ok: bool) -> str:
-    return "meets target" if ok else "MISSES target"
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)
-
-
-def peak_rss_mib(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
-
-
 # -- client processes --
-
-
-@dataclass(frozen=True)
-class ClientReport:
-    """What one client process did (times from ``time.time()``, comparable across processes)."""
-
-    index: int
-    started: float
-    finished: float
-    latencies_ms: list[float]
-    peak_rss_mib: float
-    commits: list[tuple[int, float]] = field(default_factory=list)
-    """For the watch writer: (revision, time right after its commit returned) per write."""
-
-    @property
-    def ops(self) -> int:
-        return len(self.latencies_ms)
-
-
-def own_peak_rss_mib() -> float:
-    """This process's peak RSS since its exec (VmHWM), not counting the parent it forked from.
-
-    ``RUSAGE_CHILDREN`` would report the parent's size at fork time for a spawned child.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return peak_rss_mib(resource.RUSAGE_SELF)
-
-
-def setup_django() -> None:
-    """Configure Django in this process; DATABASE_URL already names the scratch database."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "cluster.settings"
-    django.setup()
-
-
-def run_clients(
-    target: Callable[..., None], count: int, *args: Any, seconds: float
-) -> list[ClientReport]:
-    """Start ``count`` spawned clients, release them together, and collect one report each.
-
-    A client is ``target(index, ready, start, results, *args)``: it prepares, puts its index on
-    ``ready``, waits for ``start``, works, and puts its report on ``results``.
-    """
-    ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Queue()
-    results = ctx.Queue()
-    start = ctx.Event()
-    procs = [
-        ctx.Process(target=target, args=(i, ready, start, results, *args), daemon=True)
-        for i in range(count)
-    ]
-    for proc in procs:
-        proc.start()
-    try:
-        for _ in procs:
-            _get(ready, procs, CHILD_START_TIMEOUT)
-        start.set()
-        reports = [_get(results, procs, seconds + CHILD_START_TIMEOUT) for _ in procs]
-    finally:
-        for proc in procs:
-            proc.join(10)
-            if proc.is_alive():
-                proc.terminate()
-                proc.join(5)
-    return sorted(reports, key=lambda r: r.index)
-
-
-def _get(source: Any, procs: list[Any], timeout: float) -> Any:
-    """The next item of ``source``, failing fast if a client died instead of sending it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            return source.get(timeout=0.5)
-        except queue.Empty:
-            pass
-        dead = [p for p in procs if p.exitcode not in (None, 0)]
-        if dead:
-            raise RuntimeError(f"benchmark client {dead[0].name} exited with {dead[0].exitcode}")
-    raise TimeoutError(f"no answer from benchmark clients within {timeout:.0f}s")
 
 
 def raw_insert_client(
@@ -406,30 +217,6 @@ def watch_writer(
 # -- phases --
 
 
-@dataclass(frozen=True)
-class Throughput:
-    label: str
-    ops: int
-    per_s: float
-    p50_ms: float
-    p99_ms: float
-    client_peak_rss_mib: float
-
-
-def throughput(label: str, reports: list[ClientReport]) -> Throughput:
-    ops = sum(r.ops for r in reports)
-    window = max(r.finished for r in reports) - min(r.started for r in reports)
-    latencies = [ms for r in reports for ms in r.latencies_ms]
-    return Throughput(
-        label,
-        ops,
-        ops / window,
-        median(latencies),
-        percentile(latencies, 99),
-        max(r.peak_rss_mib for r in reports),
-    )
-
-
 def write_phase(plan: Plan, scratch_url: str, payload: str) -> list[Throughput]:
     with psycopg.connect(scratch_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_raw (id bigserial PRIMARY KEY, data text NOT NULL)")
@@ -497,41 +284,18 @@ def check_row_layout(store: SqlStore) -> None:
 
 def bulk_load(store: SqlStore, conn: psycopg.Connection[Any], first: int, stop: int) -> None:
     """Add pods ``first``..``stop``-1 with the rows and ADDED events ``create`` would write."""
-    objects: list[ObjectRow] = []
-    events: list[EventRow] = []
-    now = time.time()
-    for i in range(first, stop):
-        revision = i + 1
-        key = Key("Pod", f"ns-{i % NAMESPACES:02d}", f"pod-{i:06d}")
-        pod = as_stored(
-            make_pod(key.name, key.namespace, f"node-{i % NODES}"),
-            uid=str(uuid.uuid4()),
-            created=TIMESTAMP,
-            revision=revision,
-        )
-        row = object_row(store, key, pod)
-        objects.append(row)
-        events.append((revision, "ADDED", *key, row[7], None, now))
-    with conn.transaction(), conn.cursor() as cursor:
-        with cursor.copy(
-            "COPY store_object (kind, namespace, name, uid, resource_version, labels, fields, "
-            "data) FROM STDIN"
-        ) as copy:
-            for obj_row in objects:
-                copy.write_row(obj_row)
-        with cursor.copy(
-            "COPY store_event (revision, type, kind, namespace, name, object, prev_object, "
-            "created_at) FROM STDIN"
-        ) as copy:
-            for event_row in events:
-                copy.write_row(event_row)
-        cursor.execute(
-            "INSERT INTO store_meta (id, revision, compacted) VALUES (1, %s, 0) "
-            "ON CONFLICT (id) DO UPDATE SET revision = excluded.revision",
-            (stop,),
-        )
-    conn.execute("ANALYZE store_object")
-    conn.execute("ANALYZE store_event")
+    copy_in(store, conn, (_stored_pod(i) for i in range(first, stop)))
+
+
+def _stored_pod(i: int) -> tuple[Key, Object]:
+    key = Key("Pod", f"ns-{i % NAMESPACES:02d}", f"pod-{i:06d}")
+    pod = as_stored(
+        make_pod(key.name, key.namespace, f"node-{i % NODES}"),
+        uid=str(uuid.uuid4()),
+        created=TIMESTAMP,
+        revision=i + 1,
+    )
+    return key, pod
 
 
 def timed_ms(action: Callable[[], object], runs: int) -> float:
@@ -742,41 +506,6 @@ def watch_phase(
 # -- the run --
 
 
-def postgres_settings() -> list[tuple[str, str]]:
-    from django.db import connection
-
-    names = [
-        "server_version",
-        "fsync",
-        "synchronous_commit",
-        "wal_sync_method",
-        "full_page_writes",
-        "commit_delay",
-        "shared_buffers",
-        "work_mem",
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)", [names]
-        )
-        found = dict(cursor.fetchall())
-    return [(n, found.get(n, "?")) for n in names]
-
-
-def machine_load() -> str:
-    """Load average and other databases' active sessions: a busy machine skews every figure."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-            "AND backend_type = 'client backend' AND datname IS DISTINCT FROM current_database()"
-        )
-        row = cursor.fetchone()
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"load average {load}; active sessions on other databases: {row[0] if row else '?'}"
-
-
 def report_writes(rows: list[Throughput], ratio: float) -> None:
     say(f"{'':26}{'ops':>8}{'ops/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
     for r in rows:
@@ -884,45 +613,17 @@ def benchmark(plan: Plan, scratch_url: str) -> None:
     )
 
 
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="short phases, lists up to 10k")
     args = parser.parse_args()
     plan = QUICK if args.quick else Plan()
 
-    admin_url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(admin_url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        say("bench/store.py needs DATABASE_URL=postgresql://user:password@host:port/name")
+    admin_url = admin_database_url("bench/store.py", SCRATCH_DB)
+    if admin_url is None:
         return 2
-    if parts.path.lstrip("/") == SCRATCH_DB:
-        say(f"DATABASE_URL must not name the scratch database {SCRATCH_DB} itself")
-        return 2
-    scratch_url = with_database(admin_url, SCRATCH_DB)
-    scratch = sql.Identifier(SCRATCH_DB)
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        # A run that was killed may have left its scratch database behind.
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(scratch))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(scratch))
-    try:
-        os.environ["DATABASE_URL"] = scratch_url
-        setup_django()
-        from django.core.management import call_command
-        from django.db import connections
-
-        call_command("migrate", verbosity=0, interactive=False)
-        try:
-            benchmark(plan, scratch_url)
-        finally:
-            connections.close_all()
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(scratch))
+    with scratch_database(admin_url, SCRATCH_DB) as scratch_url:
+        benchmark(plan, scratch_url)
     return 0
 
 
