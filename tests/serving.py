@@ -111,9 +111,16 @@ def get(url: str, *, ca_file: Path | None = None, token: str | None = None) -> t
 
 @contextlib.contextmanager
 def running_api(
-    env: dict[str, str], *, workers: int = 2, insecure: bool = False
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    insecure: bool = False,
+    stop_timeout: float = STOP_TIMEOUT_SECONDS,
 ) -> Iterator[Server]:
-    """Start ``runapi`` on a free loopback port; yield once ``/healthz`` answers; stop it."""
+    """Start ``runapi`` on a free loopback port; yield once ``/healthz`` answers; stop it.
+
+    Stopping is graceful (SIGTERM) for up to ``stop_timeout`` seconds, then forced.
+    """
     data_dir = Path(env["CLUSTER_DATA_DIR"])
     port = free_port()
     scheme = "http" if insecure else "https"
@@ -138,7 +145,7 @@ def running_api(
         _wait_until_healthy(server, process, insecure=insecure)
         yield server
     finally:
-        _stop(process)
+        _stop(process, stop_timeout)
 
 
 def _wait_until_healthy(
@@ -161,11 +168,11 @@ def _wait_until_healthy(
     )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)

@@ -206,7 +206,19 @@ def _write_scale(
 def delete(request: HttpRequest, target: Target, opts: Options) -> HttpResponse:
     assert target.name is not None
     options = _delete_options(request, opts)
-    result = default_registry().delete(target.resource, target.namespace, target.name, options)
+    resource = target.resource
+    result = default_registry().delete(resource, target.namespace, target.name, options)
+    if result.deleted and not resource.return_deleted_object:
+        meta = result.object.get("metadata") or {}
+        details = {"name": target.name, "group": resource.group, "kind": resource.plural}
+        body = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": {**{k: v for k, v in details.items() if v}, "uid": meta.get("uid")},
+        }
+        return json_response(body)
     return _respond(request, target, result.object, opts)
 
 
@@ -269,6 +281,8 @@ class UnsupportedPatch(StoreError):
 def route(target: Target, method: str) -> Handler:
     """The handler for ``method`` on ``target``; 405 (with the allowed verbs) otherwise."""
     table = _ROUTES_COLLECTION if target.is_collection else _ROUTES_OBJECT
+    if target.is_collection and "deletecollection" not in target.resource.verbs:
+        table = {m: h for m, h in table.items() if m != "DELETE"}
     if target.subresource == "binding":
         table = {"POST": bind}
     elif target.subresource is not None:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("apis/<str:group>", discovery.api_group),
     path("apis/<str:group>/<str:version>", discovery.group_resources),
     path("apis/<str:group>/<str:version>/<path:rest_path>", views.group_resource),
+    path("openapi/v2", openapi.v2),
     path("openapi/v3", openapi.index),
     path("openapi/v3/<path:group_version>", openapi.group_version),
     path("api/docs/", openapi.swagger_ui, name="openapi-docs"),

@@ -21,7 +21,7 @@ from cluster.registry.kinds.replicationcontrollers import (
 )
 from cluster.registry.kinds.services import ServiceStatusStrategy, ServiceStrategy
 from cluster.registry.registry import Registry
-from cluster.registry.resources import Resource, ResourceTable
+from cluster.registry.resources import ALL_VERBS, Resource, ResourceTable
 from cluster.store import default_store
 
 
@@ -33,7 +33,8 @@ def _build() -> ResourceTable:
         [
             Resource(
                 *core, "Namespace", "namespaces", "namespace", namespace,
-                namespaced=False, short_names=("ns",),
+                namespaced=False, short_names=("ns",), return_deleted_object=True,
+                verbs=tuple(v for v in ALL_VERBS if v != "deletecollection"),
                 subresources={
                     "status": NamespaceStatusStrategy(namespace),
                     "finalize": NamespaceFinalizeStrategy(namespace),
@@ -45,11 +46,12 @@ def _build() -> ResourceTable:
             ),
             Resource(
                 *core, "Pod", "pods", "pod", pod, short_names=("po",), categories=("all",),
+                return_deleted_object=True,
                 subresources={"status": PodStatusStrategy(pod)},
             ),
             Resource(
                 *core, "Service", "services", "service", service,
-                short_names=("svc",), categories=("all",),
+                short_names=("svc",), categories=("all",), return_deleted_object=True,
                 subresources={"status": ServiceStatusStrategy(service)},
             ),
             Resource(

@@ -42,10 +42,18 @@ def generate_name(prefix: str) -> str:
     return base + "".join(secrets.choice(_GENERATE_ALPHABET) for _ in range(5))
 
 
+def drop_empty(meta: dict[str, Any]) -> None:
+    """Empty maps and lists are absent, as kube's ``omitempty`` serialisation leaves them."""
+    for field in ("labels", "annotations", "finalizers", "ownerReferences"):
+        if field in meta and not meta[field]:
+            del meta[field]
+
+
 def prepare_for_create(obj: Object, *, has_generation: bool = True) -> None:
     meta = obj.setdefault("metadata", {})
     for field in _SERVER_OWNED:
         meta.pop(field, None)
+    drop_empty(meta)
     if has_generation:
         meta["generation"] = 1
 
@@ -66,6 +74,7 @@ def prepare_for_update(new: Object, old: Object) -> None:
         else:
             meta.pop(field, None)
     meta.pop("selfLink", None)
+    drop_empty(meta)
 
 
 def bump_generation(new: Object, old: Object, generation_fields: tuple[str, ...]) -> None:

@@ -27,6 +27,9 @@ class Resource:
     categories: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ALL_VERBS
     subresources: dict[str, Strategy] = field(default_factory=dict)
+    # Whether DELETE answers with the deleted object (kube's ReturnDeletedObject) rather than
+    # a Success Status; objects whose deletion is still pending are always returned.
+    return_deleted_object: bool = False
 
     @property
     def api_version(self) -> str:

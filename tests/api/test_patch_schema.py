@@ -91,6 +91,7 @@ def test_every_served_kind_has_a_schema_and_others_have_none() -> None:
         "Node",
         "Pod",
         "ReplicationController",
+        "Scale",
         "Service",
     ]
     assert schema_for_kind("Deployment") is None

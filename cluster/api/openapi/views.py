@@ -10,6 +10,7 @@ and ``If-None-Match`` with the ETag gets 304. Like every API path they need cred
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -59,6 +60,35 @@ def group_version(request: HttpRequest, group_version: str) -> HttpResponse:
     response["Expires"] = http_date((datetime.now(UTC) + timedelta(days=365)).timestamp())
     response["Vary"] = "Accept"
     return response
+
+
+# kube-openapi's media types for the v2 document in protobuf (gnostic's openapi_v2.Document):
+# clients ask with the first; the answer carries the second (Go's mime parser refuses "@").
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+V2_PROTOBUF_ANSWER = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+# That message with only field 1, ``swagger``, set to "2.0".
+_V2_DOCUMENT_PROTOBUF = b"\x0a\x032.0"
+
+
+@require_safe
+def v2(request: HttpRequest) -> HttpResponse:
+    """``/openapi/v2``: a Swagger 2.0 document that describes no kinds.
+
+    Pilothouse publishes its schemas in v3 only. kubectl asks for v2 just for kinds it did not
+    find in v3, that is, kinds this server does not serve; finding none in v2 either, it
+    skips client-side validation and reports what kube-apiserver leads it to report
+    (``no matches for kind "X" in version "v1"``). Without this document it would stop at
+    "failed to download openapi" instead.
+    """
+    if V2_PROTOBUF in request.headers.get("Accept", ""):
+        return HttpResponse(_V2_DOCUMENT_PROTOBUF, content_type=V2_PROTOBUF_ANSWER)
+    body = {
+        "swagger": "2.0",
+        "info": {"title": "Pilothouse", "version": "v1"},
+        "paths": {},
+        "definitions": {},
+    }
+    return HttpResponse(json.dumps(body), content_type=JSON)
 
 
 @require_safe

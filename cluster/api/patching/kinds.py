@@ -92,6 +92,8 @@ SCHEMAS: dict[str, PatchSchema] = {
         _kind("Namespace", {"status": CONDITIONS}),
         _kind("Event"),
         _kind("Lease"),
+        # autoscaling/v1 Scale, the view of an RC through its scale subresource.
+        _kind("Scale"),
     )
 }
 
