@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import gc
 import threading
 import time
@@ -59,6 +58,13 @@ _Changes = list[tuple[tuple[str, str], Object | None]]
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _clone(obj: Object) -> Object:
+    """A private deep copy of a JSON-shaped object; a JSON round trip is several times faster
+    than copy.deepcopy, and on the write path that is measurable (bench/store.py)."""
+    copied: Object = orjson.loads(orjson.dumps(obj))
+    return copied
 
 
 def _dumps(obj: Object) -> str:
@@ -133,7 +139,7 @@ class SqlStore:
         return _dumps(labels), _dumps(self.fields.extra_fields(key.kind, obj))
 
     def create(self, key: Key, obj: Object) -> Object:
-        new = copy.deepcopy(obj)
+        new = _clone(obj)
         meta = new.setdefault("metadata", {})
         meta["name"] = key.name
         if key.namespace:
@@ -190,7 +196,7 @@ class SqlStore:
         for _ in range(self._max_attempts):
             current, current_raw, current_rv = self._read(key)
             self._check(key, current, preconditions)
-            new = try_update(copy.deepcopy(current))
+            new = try_update(_clone(current))
             meta = new.setdefault("metadata", {})
             kept = current.get("metadata") or {}
             for field in ("uid", "creationTimestamp", "name", "namespace"):
@@ -217,7 +223,7 @@ class SqlStore:
         for _ in range(self._max_attempts):
             current, current_raw, current_rv = self._read(key)
             self._check(key, current, preconditions)
-            data = template(copy.deepcopy(current))
+            data = template(_clone(current))
             try:
                 revision = self._commit(
                     Write("DELETED", key, data, current_raw, expected=current_rv)
