@@ -105,11 +105,23 @@ class BearerTokenMiddleware:
                 return unauthorized()
             _record(request, user)
         elif needs_credentials(request.path_info) and not session_may_read(
-            request, await request.auser()
+            request, await _session_user(request)
         ):
             return unauthorized()
         response: HttpResponseBase = await self.get_response(request)
         return response
+
+
+async def _session_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
+    """The session's user; anonymous under the lean API handler, which has no sessions."""
+    auser = getattr(request, "auser", None)
+    if auser is None:
+        # Imported here: settings load this module before the auth app's models are ready.
+        from django.contrib.auth.models import AnonymousUser
+
+        return AnonymousUser()
+    user: AbstractBaseUser | AnonymousUser = await auser()
+    return user
 
 
 class BearerTokenAuthentication(BaseAuthentication):
