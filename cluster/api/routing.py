@@ -1,4 +1,5 @@
-"""Two Django handlers under one ASGI app: a lean one for API clients, the full one for people.
+"""Two Django handlers under one ASGI app: a lean one for API clients, the full one for people;
+and watch streams below Django altogether (``watchapp``).
 
 Django's usual middleware (sessions, CSRF, messages, ...) is written for browsers, and under
 ASGI each of those middlewares hops to the request's sync thread and back. API clients
@@ -16,6 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
+
+from cluster.api import watchapp
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -68,5 +71,9 @@ class Router:
         self.lean = lean
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = self.lean if is_api_request(scope) else self.full
-        await handler(scope, receive, send)
+        if not is_api_request(scope):
+            await self.full(scope, receive, send)
+        elif watchapp.is_watch(scope):
+            await watchapp.watch_app(scope, receive, send)
+        else:
+            await self.lean(scope, receive, send)

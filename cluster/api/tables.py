@@ -60,9 +60,9 @@ def register(kind: str, printer: Printer) -> None:
     PRINTERS[kind] = printer
 
 
-def _accepts(request: HttpRequest) -> list[dict[str, str]]:
+def _accepts(accept: str) -> list[dict[str, str]]:
     ranges = []
-    for part in request.headers.get("Accept", "").split(","):
+    for part in accept.split(","):
         pieces = [p.strip() for p in part.split(";")]
         params = dict(p.split("=", 1) for p in pieces[1:] if "=" in p)
         params["_type"] = pieces[0]
@@ -71,9 +71,14 @@ def _accepts(request: HttpRequest) -> list[dict[str, str]]:
 
 
 def wants_table(request: HttpRequest) -> bool:
+    return accepts_table(request.headers.get("Accept", ""))
+
+
+def accepts_table(accept: str) -> bool:
+    """Whether an ``Accept`` header asks for ``meta.k8s.io`` Tables."""
     return any(
         r.get("as") == "Table" and r.get("g") == "meta.k8s.io" and r.get("v") in ("v1", "v1beta1")
-        for r in _accepts(request)
+        for r in _accepts(accept)
     )
 
 

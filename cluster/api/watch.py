@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import orjson
@@ -88,9 +88,9 @@ def _subscribe(target: Target, opts: Options) -> Watch:
     )
 
 
-async def _events(
+async def events(
     watch: Watch, target: Target, opts: Options, as_table: bool, include: str
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     timeout = opts.timeout_seconds
     if timeout is None:
         timeout = int(MIN_REQUEST_TIMEOUT * (1 + random.random()))
@@ -128,7 +128,7 @@ async def stream(request: HttpRequest, target: Target, opts: Options) -> Streami
     as_table = tables.wants_table(request)
     include = request.GET.get("includeObject", "Metadata")
     response = StreamingHttpResponse(
-        _events(watch, target, opts, as_table, include), content_type="application/json"
+        events(watch, target, opts, as_table, include), content_type="application/json"
     )
     response["Cache-Control"] = "no-cache, private"
     return response
