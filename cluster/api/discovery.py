@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from cluster.api.status import failure_response, json_response
+from cluster.api.target import EXTRA_SUBRESOURCES
 from cluster.registry.catalog import RESOURCES
 from cluster.registry.resources import Resource, ResourceTable
 
@@ -31,7 +32,6 @@ _SUBRESOURCE_SHAPES: dict[str, dict[str, Any]] = {
         "verbs": ["get", "patch", "update"],
     },
 }
-_EXTRA = {"Pod": ("binding",), "ReplicationController": ("scale",)}
 
 
 def version(request: HttpRequest) -> HttpResponse:
@@ -109,7 +109,7 @@ def resource_entries(resource: Resource) -> list[dict[str, Any]]:
     if resource.categories:
         entry["categories"] = list(resource.categories)
     entries = [entry]
-    for sub in (*resource.subresources, *_EXTRA.get(resource.kind, ())):
+    for sub in (*resource.subresources, *EXTRA_SUBRESOURCES.get(resource.kind, ())):
         shape = _SUBRESOURCE_SHAPES.get(sub, {"verbs": ["get"]})
         entries.append(
             {

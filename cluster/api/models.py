@@ -15,7 +15,7 @@ from django.db import models
 
 from cluster.registry.catalog import RESOURCES
 from cluster.registry.resources import Resource
-from cluster.store.models import StoredObject
+from cluster.registry.vocabulary import StoredObject
 
 
 class Token(models.Model):

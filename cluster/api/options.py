@@ -25,7 +25,7 @@ from cluster.api.schema.decoding import (
     unknown_fields,
 )
 from cluster.registry.errors import BadRequest, StoreError
-from cluster.store.selectors import (
+from cluster.registry.vocabulary import (
     FieldSelector,
     LabelSelector,
     parse_field_selector,

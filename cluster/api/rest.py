@@ -22,7 +22,7 @@ from cluster.registry.catalog import default_registry
 from cluster.registry.errors import BadRequest, MethodNotAllowed, StoreError
 from cluster.registry.registry import DeleteOptions, WriteResult
 from cluster.registry.resources import Resource
-from cluster.store.types import Object, Preconditions
+from cluster.registry.vocabulary import Object, Preconditions
 
 Handler = Callable[[HttpRequest, Target, Options], HttpResponse]
 

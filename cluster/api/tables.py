@@ -15,7 +15,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from cluster.registry.resources import Resource
-from cluster.store.types import Object
+from cluster.registry.vocabulary import Object
 
 Cell = Any
 

@@ -28,8 +28,7 @@ from cluster.api.options import Options
 from cluster.api.target import Target
 from cluster.registry.catalog import default_registry
 from cluster.registry.errors import BadRequest
-from cluster.store.protocol import Watch
-from cluster.store.selectors import FieldRequirement, FieldSelector
+from cluster.registry.vocabulary import FieldRequirement, FieldSelector, Watch
 
 # kube-apiserver's --min-request-timeout: watches without timeoutSeconds last 30-60 minutes.
 MIN_REQUEST_TIMEOUT = 1800

@@ -399,12 +399,7 @@ class WatchHub:
 
     def unsubscribe(self, watcher: HubWatcher) -> None:
         with self._lock:
-            routes = self._routes.get(watcher.spec.kind)
-            if routes is not None:
-                routes.general.discard(watcher)
-                for bucket in (*routes.by_trigger.values(), *routes.by_name.values()):
-                    bucket.discard(watcher)
-            self._bookmarkers.discard(watcher)
+            self._unregister_locked(watcher)
 
     def _register(self, watcher: HubWatcher) -> None:
         spec = watcher.spec

@@ -237,10 +237,7 @@ class SqlStore:
     # -- reads --
 
     def _heads(self) -> tuple[int, int]:
-        with connections[self.using].cursor() as cursor:
-            cursor.execute("SELECT revision, compacted FROM store_meta WHERE id = 1")
-            row = cursor.fetchone()
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+        return _read_heads(self.using)
 
     def current_revision(self) -> int:
         return self._heads()[0]
@@ -437,6 +434,14 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _read_heads(using: str) -> tuple[int, int]:
+    """(current revision, compacted revision), on the calling thread's connection."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT revision, compacted FROM store_meta WHERE id = 1")
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
 def _too_old(revision: int, continue_token: bool) -> str:
     if continue_token:
         return (
@@ -502,10 +507,7 @@ class _SqlLogReader:
         return [LogEntry(int(r[0]), r[1], r[2], r[3], r[4], orjson.loads(r[5]), r[6]) for r in rows]
 
     def heads(self) -> tuple[int, int]:
-        with connections[self.using].cursor() as cursor:
-            cursor.execute("SELECT revision, compacted FROM store_meta WHERE id = 1")
-            row = cursor.fetchone()
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+        return _read_heads(self.using)
 
     def wait(self, timeout: float) -> None:
         if self._listener is not None:

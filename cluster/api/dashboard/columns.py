@@ -14,8 +14,7 @@ from typing import Any
 from django.contrib import admin
 
 from cluster.api import tables
-from cluster.store.models import StoredObject
-from cluster.store.types import Object
+from cluster.registry.vocabulary import Object, StoredObject
 
 ListColumn = Callable[[StoredObject], Any]
 

@@ -16,7 +16,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.lookups import Exact
 from django.http import HttpRequest
 
-from cluster.store.models import StoredObject
+from cluster.registry.vocabulary import StoredObject
 
 # How kubectl prints an unset value; no phase or node name can be spelt so.
 UNSET = "<none>"

@@ -27,8 +27,7 @@ from cluster.registry.catalog import default_registry
 from cluster.registry.errors import BadRequest, Invalid, StoreError
 from cluster.registry.registry import WriteResult
 from cluster.registry.resources import Resource
-from cluster.store.models import StoredObject
-from cluster.store.types import Object
+from cluster.registry.vocabulary import Object, StoredObject
 
 # ModelForm is generic only in django-stubs; at run time it cannot be subscripted.
 if TYPE_CHECKING:

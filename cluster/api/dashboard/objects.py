@@ -26,9 +26,7 @@ from cluster.registry.catalog import default_registry
 from cluster.registry.errors import NotFound, StoreError
 from cluster.registry.registry import DeleteOptions
 from cluster.registry.resources import Resource
-from cluster.store.models import StoredObject
-from cluster.store.selectors import parse_label_selector
-from cluster.store.types import Preconditions
+from cluster.registry.vocabulary import Preconditions, StoredObject, parse_label_selector
 
 # ModelAdmin is generic only in django-stubs; at run time it cannot be subscripted.
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.lookups import In
 
-from cluster.store.selectors import LabelRequirement, LabelSelector
+from cluster.registry.vocabulary import LabelRequirement, LabelSelector
 
 _SELECTOR_MARKS = ("=", "!", "(")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from cluster.api.tables import Cell, human_duration
-from cluster.store.types import Object
+from cluster.registry.vocabulary import Object
 
 NONE = "<none>"
 UNKNOWN = "<unknown>"

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from cluster.api.printers.common import since
 from cluster.api.tables import NAME, Cell, Column, Printer
-from cluster.store.types import Object
+from cluster.registry.vocabulary import Object
 
 COLUMNS = (
     Column(

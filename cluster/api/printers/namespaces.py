@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cluster.api.printers.common import status_of
 from cluster.api.tables import AGE, NAME, Cell, Column, Printer, age, name_of
-from cluster.store.types import Object
+from cluster.registry.vocabulary import Object
 
 COLUMNS = (NAME, Column("Status", description="The status of the namespace"), AGE)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from cluster.api.printers.common import NONE, UNKNOWN, spec_of, status_of
 from cluster.api.tables import AGE, NAME, Cell, Column, Printer, age, name_of
-from cluster.store.types import Object
+from cluster.registry.vocabulary import Object
 
 ADDRESSES = "List of addresses reachable to the node."
 

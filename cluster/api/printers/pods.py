@@ -19,7 +19,7 @@ from cluster.api.printers.common import (
     status_of,
 )
 from cluster.api.tables import AGE, NAME, Cell, Column, Printer, age, name_of
-from cluster.store.types import Object
+from cluster.registry.vocabulary import Object
 
 COLUMNS = (
     NAME,

@@ -15,7 +15,7 @@ from cluster.api.printers.common import (
     status_of,
 )
 from cluster.api.tables import AGE, NAME, Cell, Column, Printer, age, name_of
-from cluster.store.types import Object
+from cluster.registry.vocabulary import Object
 
 SERVICE_COLUMNS = (
     NAME,

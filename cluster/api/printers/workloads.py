@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cluster.api.printers.common import container_cells, format_labels, spec_of, status_of
 from cluster.api.tables import AGE, NAME, Cell, Column, Printer, age, name_of
-from cluster.store.types import Object
+from cluster.registry.vocabulary import Object
 
 CONTAINERS = Column(
     "Containers", priority=1, description="Names of each container in the template."
