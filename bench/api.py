@@ -29,7 +29,12 @@ client process (``http.client.HTTPSConnection``). In one run it prints:
   the database sessions the server has so far taken per watch.
 
 The clients share the machine's CPUs with the server and PostgreSQL, and the machine is shared
-with other engineers' test runs, so the load average is printed at the start and the end. It
+with other engineers' test runs, so the load average is printed at the start and the end, and
+every run says where its CPU time went per operation while the clients worked: the clients'
+own timed work, the API workers, PostgreSQL (all of it, backends that exited included) and the
+rest of the machine's busy time. With those the creates section says how many CPUs the HTTP
+creates would keep busy at the target ratio: where that exceeds the machine's CPUs, the target
+cannot be met on this machine at these costs, however the work is scheduled. It
 ends with ``RESULT http_create_per_s=.. store_create_per_s=.. ratio=.. create_p99_ms=..
 list1k_p99_ms=.. worker_rss_mb=..`` (create_p99_ms is the paced one; worker_rss_mb is VmRSS in
 MiB with the cache full, ``nan`` unless all 1,000 watches were open). Targets are printed next
@@ -263,16 +268,17 @@ def pods_path(namespace: str, name: str = "") -> str:
     return f"/api/v1/namespaces/{namespace}/pods" + (f"/{name}" if name else "")
 
 
-def timed(op: Callable[[int], object], seconds: float, limit: int) -> tuple[float, list[float]]:
-    """Run ``op(0)``, ``op(1)``, ... for ``seconds`` or ``limit`` calls: (start, latencies)."""
+def timed(op: Callable[[int], object], seconds: float, limit: int, index: int) -> ClientReport:
+    """Run ``op(0)``, ``op(1)``, ... for ``seconds`` or ``limit`` calls, as client ``index``."""
     latencies: list[float] = []
-    began = time.time()
+    began, cpu = time.time(), time.process_time()
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline and len(latencies) < limit:
         t = time.perf_counter()
         op(len(latencies))
         latencies.append((time.perf_counter() - t) * 1000)
-    return began, latencies
+    cpu = time.process_time() - cpu
+    return ClientReport(index, began, time.time(), latencies, own_peak_rss_mib(), cpu_s=cpu)
 
 
 # -- client processes (see ``run_clients``) --
@@ -298,8 +304,8 @@ def http_create_client(
             body = orjson.dumps(pod_manifest(f"{prefix}-{index}-{n:06d}", HTTP_NS))
             client.call("POST", pods_path(HTTP_NS), body, expect=201)
 
-        began, latencies = timed(create, seconds, MAX_OPS_PER_CLIENT)
-    results.put(ClientReport(index, began, time.time(), latencies, own_peak_rss_mib()))
+        report = timed(create, seconds, MAX_OPS_PER_CLIENT, index)
+    results.put(report)
 
 
 def store_create_client(
@@ -321,8 +327,7 @@ def store_create_client(
     def create(n: int) -> None:
         store.create(Key("Pod", STORE_NS, f"{prefix}-{index}-{n:06d}"), created)
 
-    began, latencies = timed(create, seconds, MAX_OPS_PER_CLIENT)
-    results.put(ClientReport(index, began, time.time(), latencies, own_peak_rss_mib()))
+    results.put(timed(create, seconds, MAX_OPS_PER_CLIENT, index))
 
 
 @dataclass(frozen=True)
@@ -357,6 +362,7 @@ def paced_create_client(
         latencies: list[float] = []
         service: list[float] = []
         began, origin = time.time(), time.perf_counter() + index / PACED_RATE
+        cpu = time.process_time()
         for n in range(round(rate * seconds)):
             if time.perf_counter() > origin + 2 * seconds:
                 break
@@ -370,8 +376,10 @@ def paced_create_client(
             done = time.perf_counter()
             latencies.append((done - due) * 1000)
             service.append((done - sent) * 1000)
+        cpu = time.process_time() - cpu
     rss = own_peak_rss_mib()
-    results.put(PacedReport(index, began, time.time(), latencies, rss, service_ms=service))
+    report = PacedReport(index, began, time.time(), latencies, rss, cpu_s=cpu, service_ms=service)
+    results.put(report)
 
 
 def read_client(
@@ -390,10 +398,10 @@ def read_client(
         ready.put(index)
         start.wait(CHILD_START_TIMEOUT)
         client.fresh()
-        began, latencies = timed(
-            lambda n: client.call("GET", paths[n % len(paths)], expect=200), seconds, count
+        report = timed(
+            lambda n: client.call("GET", paths[n % len(paths)], expect=200), seconds, count, index
         )
-    results.put(ClientReport(index, began, time.time(), latencies, own_peak_rss_mib()))
+    results.put(report)
 
 
 # -- the watch holder: up to 1,000 HTTPS watch streams on one asyncio loop --
@@ -563,10 +571,40 @@ def api_workers(port: int, workers: int) -> list[int]:
     raise RuntimeError(f"cannot find the {workers} worker process(es) of runapi on port {port}")
 
 
+def _stat_fields(pid: int | str) -> list[str]:
+    """/proc/<pid>/stat from the process state on (the name before it may hold spaces)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time ``pid`` has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    fields = _stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process, with the backends that have exited.
+
+    A backend's time moves into the postmaster's children's time (cutime, cstime) when it
+    exits, so a session that ends during a run (a store client's) is still counted. The
+    server is shared: other databases' work is in there too.
+    """
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if (entry / "comm").read_text().strip() == "postgres":
+                fields = _stat_fields(entry.name)
+                ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time the whole machine spent busy (not idle, not waiting for I/O), all CPUs."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mib(pid: int, field: str = "VmRSS") -> float:
@@ -579,13 +617,56 @@ def memory_mib(pid: int, field: str = "VmRSS") -> float:
 # -- phases --
 
 
+class CpuMeter:
+    """CPU seconds of the API workers, of PostgreSQL and of the whole machine (busy, all CPUs)
+    between ``start`` and ``stop``."""
+
+    def __init__(self, workers: list[int]) -> None:
+        self.workers = workers
+        self._before: list[float] = []
+        self._spent: list[float] = []
+
+    def _read(self) -> list[float]:
+        workers = [cpu_seconds(pid) for pid in self.workers]
+        return [*workers, postgres_cpu_seconds(), machine_cpu_seconds()]
+
+    def start(self) -> None:
+        self._before = self._read()
+
+    def stop(self) -> None:
+        self._spent = [a - b for a, b in zip(self._read(), self._before, strict=True)]
+
+    def spent(self) -> tuple[list[float], float, float]:
+        """(each worker's, PostgreSQL's, the machine's) CPU seconds."""
+        *workers, postgres, machine = self._spent
+        return workers, postgres, machine
+
+
 @dataclass(frozen=True)
 class Run:
-    """One run of clients, with the CPU seconds each API worker spent meanwhile."""
+    """One run of clients, with the CPU seconds spent while they worked."""
 
     result: Throughput
     worker_cpu_s: list[float]
+    postgres_cpu_s: float
+    machine_cpu_s: float
     reports: list[ClientReport]
+
+    def cpu_per_op_ms(self) -> dict[str, float]:
+        """Where each operation's CPU time went, in ms: the clients' timed work, the API
+        workers, PostgreSQL, and the rest of the machine's busy time (interrupt work for the
+        loopback traffic, runapi's supervisor, this script, other engineers' processes)."""
+        ops = self.result.ops or 1
+        clients = sum(r.cpu_s for r in self.reports)
+        workers = sum(self.worker_cpu_s)
+        rest = self.machine_cpu_s - clients - workers - self.postgres_cpu_s
+        parts = {
+            "clients": clients,
+            "API workers": workers,
+            "PostgreSQL": self.postgres_cpu_s,
+            "rest": rest,
+        }
+        return {name: seconds / ops * 1000 for name, seconds in parts.items()}
 
 
 def measured(
@@ -596,11 +677,11 @@ def measured(
     *args: Any,
     seconds: float,
 ) -> Run:
-    """``run_clients(target, count, *args, seconds=seconds)``, with the workers' CPU time."""
-    before = [cpu_seconds(pid) for pid in workers]
-    reports = run_clients(target, count, *args, seconds=seconds)
-    spent = [cpu_seconds(pid) - b for pid, b in zip(workers, before, strict=True)]
-    return Run(throughput(label, reports), spent, reports)
+    """``run_clients(target, count, *args, seconds=seconds)``, with the CPU times spent while
+    the clients worked."""
+    meter = CpuMeter(workers)
+    reports = run_clients(target, count, *args, seconds=seconds, meter=meter)
+    return Run(throughput(label, reports), *meter.spent(), reports)
 
 
 def prepare(endpoint: Endpoint) -> Object:
@@ -794,6 +875,18 @@ def report_runs(runs: list[Run]) -> None:
             f"{r.label:26}{r.ops:>7,}{r.per_s:>8,.0f}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}   "
             f"{cpu} ({per_op:.1f} ms per request)"
         )
+        say(f"{'':28}CPU ms per op: {cpu_breakdown(run.cpu_per_op_ms())}")
+
+
+def cpu_breakdown(per_op: dict[str, float]) -> str:
+    parts = ", ".join(f"{name} {ms:.2f}" for name, ms in per_op.items())
+    return f"{parts}; total {sum(per_op.values()):.2f}"
+
+
+def median_cpu(runs: list[Run]) -> dict[str, float]:
+    """The median of each part of ``cpu_per_op_ms`` over ``runs``."""
+    per_run = [run.cpu_per_op_ms() for run in runs]
+    return {name: median([p[name] for p in per_run]) for name in per_run[0]}
 
 
 def report_memory(memory: Memory) -> float:
@@ -852,6 +945,15 @@ def creates_section(
     say(
         f"median: HTTP {http_rate:,.0f} creates/s, store {store_rate:,.0f} creates/s; "
         f"ratio {ratio:.3f}  (target >= {TARGET_RATIO}: {verdict(ratio >= TARGET_RATIO)})"
+    )
+    http_cpu, store_cpu = median_cpu(runs[1::2]), median_cpu(runs[0::2])
+    say(f"median CPU ms per create: HTTP: {cpu_breakdown(http_cpu)}")
+    say(f"                          store: {cpu_breakdown(store_cpu)}")
+    wanted = TARGET_RATIO * store_rate
+    say(
+        f"HTTP creates at {wanted:,.0f}/s (the target ratio) would keep "
+        f"{wanted * sum(http_cpu.values()) / 1000:.2f} CPUs busy at these costs; the machine "
+        f"has {os.cpu_count()}"
     )
     return http_rate, store_rate
 

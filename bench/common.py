@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import django
@@ -216,6 +216,8 @@ class ClientReport:
     peak_rss_mib: float
     commits: list[tuple[int, float]] = field(default_factory=list)
     """For the watch writer: (revision, time right after its commit returned) per write."""
+    cpu_s: float = 0.0
+    """CPU time (user and system) the client spent on its timed work, where it measured it."""
 
     @property
     def ops(self) -> int:
@@ -242,13 +244,26 @@ def setup_django() -> None:
     django.setup()
 
 
+class Meter(Protocol):
+    """Something measured over the clients' work only, not their start-up and exit."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 def run_clients(
-    target: Callable[..., None], count: int, *args: Any, seconds: float
+    target: Callable[..., None],
+    count: int,
+    *args: Any,
+    seconds: float,
+    meter: Meter | None = None,
 ) -> list[ClientReport]:
     """Start ``count`` spawned clients, release them together, and collect one report each.
 
     A client is ``target(index, ready, start, results, *args)``: it prepares, puts its index on
-    ``ready``, waits for ``start``, works, and puts its report on ``results``.
+    ``ready``, waits for ``start``, works, and puts its report on ``results``. ``meter`` starts
+    as the clients are released and stops when the last report is in.
     """
     ctx = multiprocessing.get_context("spawn")
     ready = ctx.Queue()
@@ -263,8 +278,12 @@ def run_clients(
     try:
         for _ in procs:
             receive(ready, procs, CHILD_START_TIMEOUT)
+        if meter is not None:
+            meter.start()
         start.set()
         reports = [receive(results, procs, seconds + CHILD_START_TIMEOUT) for _ in procs]
+        if meter is not None:
+            meter.stop()
     finally:
         for proc in procs:
             proc.join(10)

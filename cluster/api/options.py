@@ -126,11 +126,13 @@ def media_type(request: HttpRequest) -> str:
 
 def _pairs(found: list[str]) -> Any:
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in obj:
-                found.append(key)
-            obj[key] = value
+        obj = dict(pairs)  # the last of duplicate keys wins, as in Go's decoder
+        if len(obj) != len(pairs):  # rare: only then look for the duplicates, in order
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    found.append(key)
+                seen.add(key)
         return obj
 
     return hook

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 import orjson
@@ -90,36 +90,61 @@ def _subscribe(target: Target, opts: Options) -> Watch:
 async def events(
     watch: Watch, target: Target, opts: Options, as_table: bool, include: str
 ) -> AsyncGenerator[bytes, None]:
+    """The stream's body: one JSON line per event, each batch of queued events in one chunk."""
     timeout = opts.timeout_seconds
     if timeout is None:
         timeout = int(MIN_REQUEST_TIMEOUT * (1 + random.random()))
     deadline = time.monotonic() + timeout
-    first_table = True
+    tabulate = _Tabulator(target, include) if as_table else None
     api_version = target.resource.api_version
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
-            batch = await watch.anext_batch(timeout=min(remaining, 30.0))
-            if not batch:
+            wait = min(remaining, 30.0)
+            if tabulate is not None:
+                pieces = [tabulate(event) for event in await watch.anext_batch(timeout=wait)]
+            else:
+                pieces = []
+                for event_type, data in await watch.anext_encoded_batch(timeout=wait):
+                    pieces += _line(event_type, data, api_version)
+            if not pieces:
                 if watch.stopped:
                     return
                 continue
-            chunks: list[bytes] = []
-            for event in batch:
-                obj: dict[str, Any] = event["object"]
-                if event["type"] == "BOOKMARK":
-                    obj = {**obj, "apiVersion": api_version}
-                elif event["type"] != "ERROR" and as_table:
-                    obj = tables.to_table(
-                        target.resource, obj, include_object=include, with_columns=first_table
-                    )
-                    first_table = False
-                chunks.append(orjson.dumps({"type": event["type"], "object": obj}) + b"\n")
-            yield b"".join(chunks)
+            yield b"".join(pieces)
     finally:
         watch.stop()
+
+
+def _line(event_type: str, data: bytes, api_version: str) -> tuple[bytes, ...]:
+    """The pieces of ``orjson.dumps({"type": ..., "object": ...}) + b"\\n"`` around the
+    object's JSON text as the store handed it over, which every watcher shares: joined once
+    per batch, so the text is copied once per stream and never re-encoded."""
+    if event_type == "BOOKMARK":
+        data = orjson.dumps({**orjson.loads(data), "apiVersion": api_version})
+    return b'{"type":"', event_type.encode(), b'","object":', data, b"}\n"
+
+
+class _Tabulator:
+    """Events as ``as=Table`` asks for them; the first object event carries the columns."""
+
+    def __init__(self, target: Target, include: str) -> None:
+        self.target = target
+        self.include = include
+        self.first = True
+
+    def __call__(self, event: Mapping[str, Any]) -> bytes:
+        obj: dict[str, Any] = event["object"]
+        if event["type"] == "BOOKMARK":
+            obj = {**obj, "apiVersion": self.target.resource.api_version}
+        elif event["type"] != "ERROR":
+            obj = tables.to_table(
+                self.target.resource, obj, include_object=self.include, with_columns=self.first
+            )
+            self.first = False
+        return orjson.dumps({"type": event["type"], "object": obj}) + b"\n"
 
 
 async def stream(request: HttpRequest, target: Target, opts: Options) -> StreamingHttpResponse:

@@ -22,6 +22,7 @@ from django.http import QueryDict
 
 from cluster.api import tables, watch
 from cluster.api.authentication import bearer_token
+from cluster.api.authorization import authorize
 from cluster.api.options import parse_options
 from cluster.api.status import error_status, failure_status
 from cluster.api.target import Target, not_found, resolve
@@ -94,6 +95,7 @@ async def watch_app(scope: Scope, receive: Receive, send: Send) -> None:
     try:
         target = _target(scope["path"])
         opts = parse_options(query)
+        authorize(user.get_username(), target, "watch", lambda: None)
         subscription = await sync_to_async(watch.open_watch, thread_sensitive=False)(target, opts)
     except StoreError as exc:
         await _answer(send, error_status(exc))

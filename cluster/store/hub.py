@@ -9,6 +9,12 @@ Routing: watchers are grouped by kind; within a kind, a watcher whose field sele
 kind's trigger field (a pod's ``spec.nodeName``) or ``metadata.name`` sits in a bucket keyed by
 that value, so a pod event only visits the watchers of its node. Everyone else is checked.
 
+Memory and encoding: the ring and the queues hold log entries as the JSON text the log stores
+(``LogEntry``), not as decoded objects, which are about ten times larger. An HTTP watch takes
+its events already encoded (``anext_encoded_batch``) and writes that text out, so a change seen
+by a thousand watchers is neither decoded nor encoded a thousand times; in-process consumers
+(``next_event``, ``anext_batch``) get dicts, decoded on first demand and shared while held.
+
 Back-pressure: a watcher whose queue passes its limit is ended with a 410 ERROR event (its
 client relists); the hub never blocks on a slow consumer and never drops events silently.
 """
@@ -19,10 +25,11 @@ import asyncio
 import logging
 import threading
 import time
+import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Literal, Protocol, cast
 
 import orjson
 
@@ -55,42 +62,113 @@ def bookmark(kind: str, revision: int, *, initial_events_end: bool = False) -> W
     return {"type": "BOOKMARK", "object": {"kind": kind, "metadata": meta}}
 
 
-@dataclass(slots=True)
+Selection = tuple[dict[str, str], dict[str, str]]
+"""What selectors look at in an object: its labels, and its selectable field values."""
+
+EncodedEvent = tuple[EventType, bytes]
+"""A watch event as its type and its object's JSON text."""
+
+
+def _selection_of(kind: str, text: str | bytes, index: FieldIndex) -> Selection:
+    obj = orjson.loads(text)
+    return _labels(obj), index.fields_of(kind, obj)
+
+
+class _SharedEvent(dict[str, Any]):
+    """A decoded event: a plain dict that a log entry can refer to weakly (see ``event``)."""
+
+
+@dataclass(slots=True, eq=False)
 class LogEntry:
-    """One committed write as the event log records it."""
+    """One committed write as the event log records it: the object as the log's JSON text.
+
+    The hub keeps thousands of entries (its ring, for watches that resume from a revision).
+    A decoded Pod takes about ten times its JSON text in Python objects, and most watchers
+    never need it decoded: the API writes ``raw`` to the socket as it is. So an entry keeps
+    the text, plus the labels and selectable fields once a selector or the routing has
+    needed them; the decoded event exists only while some consumer holds it.
+    """
 
     revision: int
     type: EventType
     kind: str
     namespace: str
     name: str
-    object: Object
+    raw: bytes
     prev_raw: str | None
-    _prev: Object | None = None
-    _event: WatchEvent | None = None
-    _fields: dict[str, str] | None = None
-    _prev_fields: dict[str, str] | None = None
+    _selection: Selection | None = None
+    _prev_selection: Selection | None = None
+    _event: weakref.ref[_SharedEvent] | None = None
 
-    def prev(self) -> Object | None:
-        if self._prev is None and self.prev_raw is not None:
-            self._prev = orjson.loads(self.prev_raw)
-        return self._prev
+    def selection(self, index: FieldIndex) -> Selection:
+        if self._selection is None:
+            self._selection = _selection_of(self.kind, self.raw, index)
+        return self._selection
+
+    def prev_selection(self, index: FieldIndex) -> Selection | None:
+        """The selection of the object before this write (None if it did not exist)."""
+        if self._prev_selection is None and self.prev_raw is not None:
+            self._prev_selection = _selection_of(self.kind, self.prev_raw, index)
+        return self._prev_selection
 
     def event(self) -> WatchEvent:
-        if self._event is None:
-            self._event = {"type": self.type, "object": self.object}
-        return self._event
+        """The decoded event, decoded once for every consumer that holds it at the same time.
 
-    def fields(self, index: FieldIndex) -> dict[str, str]:
-        if self._fields is None:
-            self._fields = index.fields_of(self.kind, self.object)
-        return self._fields
+        The entry refers to it weakly, so that the ring never keeps decoded objects alive: a
+        consumer that comes after the others have let go decodes the text again.
+        """
+        shared = self._event() if self._event is not None else None
+        if shared is None:
+            shared = _SharedEvent(type=self.type, object=orjson.loads(self.raw))
+            self._event = weakref.ref(shared)
+        return cast(WatchEvent, shared)
 
-    def prev_fields(self, index: FieldIndex) -> dict[str, str]:
-        if self._prev_fields is None:
-            prev = self.prev()
-            self._prev_fields = index.fields_of(self.kind, prev) if prev is not None else {}
-        return self._prev_fields
+
+@dataclass(frozen=True, slots=True)
+class _Recast:
+    """A log entry as a selective watcher sees it when the object entered or left its
+    selection: an ADDED of the new state, or a DELETED of the last state that matched."""
+
+    type: Literal["ADDED", "DELETED"]
+    entry: LogEntry
+
+    def event(self) -> WatchEvent:
+        if self.type == "ADDED":
+            return {"type": "ADDED", "object": self.entry.event()["object"]}
+        return {"type": "DELETED", "object": self._gone()}
+
+    def encoded(self) -> EncodedEvent:
+        if self.type == "ADDED":
+            return "ADDED", self.entry.raw
+        return "DELETED", orjson.dumps(self._gone())
+
+    def _gone(self) -> Object:
+        # As kube's watch cache does: the last state that matched, at the new revision.
+        assert self.entry.prev_raw is not None  # only an update or delete leaves a selection
+        gone: Object = orjson.loads(self.entry.prev_raw)
+        gone["metadata"] = {
+            **(gone.get("metadata") or {}),
+            "resourceVersion": str(self.entry.revision),
+        }
+        return gone
+
+
+_Queued = WatchEvent | LogEntry | _Recast
+"""What a watcher's queue holds: log entries (possibly recast) stay undecoded until taken."""
+
+
+def _decoded(item: _Queued) -> WatchEvent:
+    if isinstance(item, LogEntry | _Recast):
+        return item.event()
+    return item
+
+
+def _encoded(item: _Queued) -> EncodedEvent:
+    if isinstance(item, LogEntry):
+        return item.type, item.raw
+    if isinstance(item, _Recast):
+        return item.encoded()
+    return item["type"], orjson.dumps(item["object"])
 
 
 class LogReader(Protocol):
@@ -142,7 +220,7 @@ class HubWatcher:
         self.position = 0
         self._hub = hub
         self._limit = queue_limit
-        self._queue: deque[WatchEvent] = deque()
+        self._queue: deque[_Queued] = deque()
         self._cond = threading.Condition()
         self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
         self._ended = False
@@ -150,42 +228,37 @@ class HubWatcher:
 
     # -- producer side (the hub thread, or a subscriber replaying history) --
 
-    def translate(self, entry: LogEntry, index: FieldIndex) -> WatchEvent | None:
-        """The event this watcher should see for ``entry``, if any (kube's cacher rules)."""
+    def translate(self, entry: LogEntry, index: FieldIndex) -> _Queued | None:
+        """What this watcher should see of ``entry``, if anything (kube's cacher rules)."""
         spec = self.spec
         if spec.namespace is not None and entry.namespace != spec.namespace:
             return None
         if not self._filtered:
-            return entry.event()
-        now = entry.type != "DELETED" and self._matches(entry.object, entry.fields(index))
+            return entry
+        now = entry.type != "DELETED" and self._matches(entry.selection(index))
         if entry.type == "ADDED":
-            return entry.event() if now else None
-        before = self._matches(entry.prev(), entry.prev_fields(index))
+            return entry if now else None
+        before = self._matches(entry.prev_selection(index))
         if entry.type == "DELETED":
-            return entry.event() if before else None
+            return entry if before else None
         if now and before:
-            return entry.event()
+            return entry
         if now:
-            return {"type": "ADDED", "object": entry.object}
+            return _Recast("ADDED", entry)
         if before:
-            # As kube's watch cache does: the last state that matched, at the new revision.
-            gone = dict(entry.prev() or {})
-            gone["metadata"] = {
-                **(gone.get("metadata") or {}),
-                "resourceVersion": str(entry.revision),
-            }
-            return {"type": "DELETED", "object": gone}
+            return _Recast("DELETED", entry)
         return None
 
-    def _matches(self, obj: Object | None, fields: dict[str, str]) -> bool:
-        if obj is None:
+    def _matches(self, selection: Selection | None) -> bool:
+        if selection is None:
             return False
+        labels, fields = selection
         spec = self.spec
-        if spec.label_selector and not spec.label_selector.matches(_labels(obj)):
+        if spec.label_selector and not spec.label_selector.matches(labels):
             return False
         return not spec.field_selector or spec.field_selector.matches(fields)
 
-    def push(self, events: list[WatchEvent]) -> bool:
+    def push(self, events: Sequence[_Queued]) -> bool:
         """Queue events; False (and the stream ended with 410) if the queue overflowed."""
         with self._cond:
             if self._ended:
@@ -236,17 +309,22 @@ class HubWatcher:
                 if remaining is not None and remaining <= 0:
                     return None
                 self._cond.wait(remaining)
-            return self._queue.popleft()
+            item = self._queue.popleft()
+        return _decoded(item)
 
     async def anext_event(self, timeout: float | None = None) -> WatchEvent | None:
-        batch = await self._await_events(timeout, 1)
-        return batch[0] if batch else None
+        batch = await self._await_items(timeout, 1)
+        return _decoded(batch[0]) if batch else None
 
     async def anext_batch(self, timeout: float | None = None) -> list[WatchEvent]:
         """Every event queued so far (waiting up to ``timeout`` for the first)."""
-        return await self._await_events(timeout, 0)
+        return [_decoded(item) for item in await self._await_items(timeout, 0)]
 
-    async def _await_events(self, timeout: float | None, most: int) -> list[WatchEvent]:
+    async def anext_encoded_batch(self, timeout: float | None = None) -> list[EncodedEvent]:
+        """``anext_batch`` with each object as JSON text: log entries are never decoded."""
+        return [_encoded(item) for item in await self._await_items(timeout, 0)]
+
+    async def _await_items(self, timeout: float | None, most: int) -> list[_Queued]:
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
@@ -420,7 +498,8 @@ class WatchHub:
             self._bookmarkers.add(watcher)
 
     def _deliver(self, watcher: HubWatcher, entries: list[LogEntry]) -> bool:
-        events = [e for e in (watcher.translate(x, self._fields) for x in entries) if e]
+        translated = (watcher.translate(x, self._fields) for x in entries)
+        events = [e for e in translated if e is not None]
         if entries:
             watcher.position = entries[-1].revision
         return watcher.push(events) if events else True
@@ -527,10 +606,11 @@ class WatchHub:
         if routes.by_trigger:
             trigger = self._fields.trigger(entry.kind)
             if trigger is not None:
-                value = entry.fields(self._fields).get(trigger, "")
+                value = entry.selection(self._fields)[1].get(trigger, "")
                 found.extend(routes.by_trigger.get(value, ()))
-                if entry.prev_raw is not None:
-                    before = entry.prev_fields(self._fields).get(trigger, "")
+                prev = entry.prev_selection(self._fields)
+                if prev is not None:
+                    before = prev[1].get(trigger, "")
                     if before != value:
                         found.extend(routes.by_trigger.get(before, ()))
         return found

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from cluster.store.selectors import FieldSelector, LabelSelector
 from cluster.store.types import (
+    EventType,
     Key,
     ListResult,
     Object,
@@ -42,6 +43,16 @@ class Watch(Protocol):
 
     async def anext_batch(self, timeout: float | None = None) -> list[WatchEvent]:
         """Every event queued so far, waiting up to ``timeout`` for the first; [] if none."""
+
+    async def anext_encoded_batch(
+        self, timeout: float | None = None
+    ) -> list[tuple[EventType, bytes]]:
+        """``anext_batch`` with each event as its type and its object's JSON text.
+
+        For consumers that only forward events (the API's watch streams): an object the event
+        log holds as JSON text comes out as that text, shared by every watcher, without being
+        decoded and encoded again for each of them.
+        """
 
     @property
     def stopped(self) -> bool:
@@ -98,8 +109,13 @@ class Store(Protocol):
         try_update: UpdateFunc,
         *,
         preconditions: Preconditions | None = None,
+        cached: Object | None = None,
     ) -> Object:
         """Compare-and-swap update, retrying ``try_update`` on a newer copy when it loses a race.
+
+        ``cached``, a copy of the object as stored at some revision (as a caller that just
+        listed it has), saves the first read, as kube's ``cachedExistingObject`` does: when it
+        is stale the first attempt loses and the next one reads the current object.
 
         ``try_update`` receives a private deep copy of the current object and returns the new
         one, or raises to abort (its exception propagates). A precondition that no longer holds

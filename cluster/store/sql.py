@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from sys import intern
 from typing import Any
 
 import orjson
@@ -192,9 +193,17 @@ class SqlStore:
         try_update: UpdateFunc,
         *,
         preconditions: Preconditions | None = None,
+        cached: Object | None = None,
     ) -> Object:
-        for _ in range(self._max_attempts):
-            current, current_raw, current_rv = self._read(key)
+        for attempt in range(self._max_attempts):
+            if attempt == 0 and cached is not None:
+                # The caller's copy stands in for the first read; if the row has moved on,
+                # the compare-and-swap loses and the next attempt reads it.
+                current_raw = _dumps(cached)
+                current: Object = orjson.loads(current_raw)
+                current_rv = _parse_revision(str(cached["metadata"]["resourceVersion"]))
+            else:
+                current, current_raw, current_rv = self._read(key)
             self._check(key, current, preconditions)
             new = try_update(_clone(current))
             meta = new.setdefault("metadata", {})
@@ -504,7 +513,11 @@ class _SqlLogReader:
                 [revision, limit],
             )
             rows = cursor.fetchall()
-        return [LogEntry(int(r[0]), r[1], r[2], r[3], r[4], orjson.loads(r[5]), r[6]) for r in rows]
+        # The object stays JSON text (see LogEntry); names repeated on every row are interned.
+        return [
+            LogEntry(int(r[0]), r[1], intern(r[2]), intern(r[3]), r[4], r[5].encode(), r[6])
+            for r in rows
+        ]
 
     def heads(self) -> tuple[int, int]:
         return _read_heads(self.using)

@@ -7,11 +7,12 @@ from typing import Any
 
 import orjson
 import pytest
+from django.db import connections
 
 from cluster.api.tokens import ensure_admin_user, issue_token
 from cluster.api.watchapp import is_watch, watch_app
 from cluster.registry.bootstrap import ensure_system_namespaces
-from cluster.registry.catalog import default_registry
+from cluster.registry.catalog import RESOURCES, default_registry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,3 +104,32 @@ def test_a_watch_on_an_unknown_resource_is_a_404_status() -> None:
 
     assert sent[0]["status"] == 404
     assert _events(sent)[0]["reason"] == "NotFound"
+
+
+def test_a_change_reaches_the_stream_as_one_json_line_with_the_object_as_stored() -> None:
+    registry = default_registry()
+    ensure_system_namespaces(registry)
+    token = issue_token(ensure_admin_user(), name="t")
+    since = registry.store.current_revision()
+    scope = _scope("/api/v1/namespaces", f"watch=true&resourceVersion={since}", token)
+    namespaces = RESOURCES.get("", "namespaces")
+    assert namespaces is not None
+
+    def create() -> Any:
+        try:
+            return registry.create(namespaces, None, {"metadata": {"name": "fresh"}}).object
+        finally:
+            connections.close_all()  # this thread's, so that the test database can be dropped
+
+    async def watch_while_creating() -> tuple[Any, list[dict[str, Any]]]:
+        streaming = asyncio.ensure_future(_run(scope, disconnect_after=2.0))
+        await asyncio.sleep(0.5)
+        created = await asyncio.to_thread(create)
+        return created, await streaming
+
+    created, sent = asyncio.run(watch_while_creating())
+
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    line, rest = body.split(b"\n", 1)
+    assert rest == b""
+    assert orjson.loads(line) == {"type": "ADDED", "object": created}

@@ -191,6 +191,59 @@ def test_guaranteed_update_retries_on_the_newer_copy_when_a_write_lands_in_betwe
     assert store.get(key) == updated
 
 
+def test_guaranteed_update_from_a_current_cached_copy_starts_from_it(store: Store) -> None:
+    created = store.create(pod_key("web"), pod("web", image="one"))
+    seen: list[Object] = []
+
+    def update(obj: Object) -> Object:
+        seen.append(copy.deepcopy(obj))
+        obj["spec"]["containers"][0]["image"] = "two"
+        return obj
+
+    updated = store.guaranteed_update(pod_key("web"), update, cached=created)
+
+    assert seen == [created]
+    assert rv(updated) == rv(created) + 1
+    assert store.get(pod_key("web")) == updated
+    watch = store.watch("Pod", from_revision=rv(created))
+    try:
+        event = watch.next_event(timeout=5)
+    finally:
+        watch.stop()
+    assert event is not None
+    assert event["object"] == updated
+
+
+def test_guaranteed_update_from_a_stale_cached_copy_retries_on_the_stored_one(
+    store: Store,
+) -> None:
+    stale = store.create(pod_key("web"), pod("web", image="one"))
+    newer = store.guaranteed_update(pod_key("web"), set_image("two"))
+    seen: list[Object] = []
+
+    def relabel(obj: Object) -> Object:
+        seen.append(copy.deepcopy(obj))
+        obj["metadata"]["labels"] = {"tier": "web"}
+        return obj
+
+    updated = store.guaranteed_update(pod_key("web"), relabel, cached=stale)
+
+    assert [rv(o) for o in seen] == [rv(stale), rv(newer)]
+    assert updated["spec"]["containers"][0]["image"] == "two"
+    assert updated["metadata"]["labels"] == {"tier": "web"}
+    assert store.get(pod_key("web")) == updated
+
+
+def test_guaranteed_update_from_a_cached_copy_of_a_deleted_object_raises_not_found(
+    store: Store,
+) -> None:
+    gone = store.create(pod_key("web"), pod("web"))
+    store.delete(pod_key("web"))
+    with pytest.raises(NotFound):
+        store.guaranteed_update(pod_key("web"), set_image("two"), cached=gone)
+    assert store.current_revision() == rv(gone) + 1
+
+
 def test_guaranteed_update_with_a_stale_resource_version_raises_conflict(store: Store) -> None:
     created = store.create(pod_key("web"), pod("web", image="one"))
     current = store.guaranteed_update(pod_key("web"), set_image("two"))

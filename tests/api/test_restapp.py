@@ -1,0 +1,252 @@
+"""API clients' requests on resource paths, served on ASGI below Django (cluster.api.restapp).
+
+The handlers are the ones the Django route runs (tests/api drives most of them through
+Django's test client); these tests cover what this way in does itself: which paths it takes,
+bearer-token authentication, the request body, the response it writes, the in-flight limit,
+and running each request's sync work on a pool thread between Django's request signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from django.core import signals
+from django.core.asgi import get_asgi_application
+
+from cluster.api import views
+from cluster.api.restapp import resource_route
+from cluster.api.routing import LeanASGIHandler, Router
+from cluster.api.tokens import ensure_admin_user, issue_token
+from cluster.registry.bootstrap import ensure_system_namespaces
+from cluster.registry.catalog import RESOURCES, default_registry
+
+PODS = "/api/v1/namespaces/default/pods"
+
+
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        ("/api/v1/pods", ("", "v1", "pods")),
+        (
+            "/api/v1/namespaces/default/pods/p/status",
+            ("", "v1", "namespaces/default/pods/p/status"),
+        ),
+        (
+            "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+            ("coordination.k8s.io", "v1", "namespaces/kube-node-lease/leases"),
+        ),
+        ("/api/v1/", None),
+        ("/api/v1", None),
+        ("/api", None),
+        ("/apis/coordination.k8s.io/v1", None),
+        ("/apis/coordination.k8s.io/v1/", None),
+        ("/apis/coordination.k8s.io", None),
+        ("/version", None),
+        ("/openapi/v3/api/v1", None),
+    ],
+)
+def test_only_resource_paths_are_served_below_django(
+    path: str, route: tuple[str, str, str] | None
+) -> None:
+    assert resource_route(path) == route
+
+
+def _scope(method: str, path: str, token: str | None, query: str = "") -> dict[str, Any]:
+    headers = [(b"content-type", b"application/json"), (b"accept", b"application/json")]
+    if token is not None:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "https",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "server": ("127.0.0.1", 6443),
+        "client": ("127.0.0.1", 40000),
+    }
+
+
+class Answer:
+    def __init__(self, sent: list[dict[str, Any]]) -> None:
+        self.sent = sent
+
+    @property
+    def status(self) -> int:
+        return int(next(m["status"] for m in self.sent if m["type"] == "http.response.start"))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        start = next(m for m in self.sent if m["type"] == "http.response.start")
+        return {k.decode().lower(): v.decode() for k, v in start["headers"]}
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.sent if m["type"] == "http.response.body")
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+
+def _call(scope: dict[str, Any], chunks: list[bytes], *, disconnect: bool = False) -> Answer:
+    """Run one request through the ASGI app, its body sent in ``chunks`` (then, with
+    ``disconnect``, the client going away instead of finishing it)."""
+    app = Router(get_asgi_application(), LeanASGIHandler())
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": chunk, "more_body": disconnect or i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
+    if disconnect:
+        messages.append({"type": "http.disconnect"})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop(0)
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), timeout=30))
+    return Answer(sent)
+
+
+def _pod(name: str) -> bytes:
+    return orjson.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name},
+            "spec": {"containers": [{"name": "main", "image": "busybox"}]},
+        }
+    )
+
+
+@pytest.fixture
+def token() -> str:
+    ensure_system_namespaces(default_registry())
+    return issue_token(ensure_admin_user(), name="t")
+
+
+def _pod_names() -> list[str]:
+    pods = RESOURCES.get("", "pods")
+    assert pods is not None
+    listed = default_registry().list(pods, "default")
+    return [item["metadata"]["name"] for item in listed.items]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_creates_a_pod_and_the_answer_gives_its_length(token: str) -> None:
+    answer = _call(_scope("POST", PODS, token), [_pod("web")])
+
+    assert answer.status == 201
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["content-length"] == str(len(answer.body))
+    created = answer.json()
+    assert created["metadata"]["name"] == "web"
+    assert created["metadata"]["resourceVersion"]
+    assert _pod_names() == ["web"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_body_sent_in_several_chunks_is_read_whole(token: str) -> None:
+    body = _pod("chunked")
+
+    answer = _call(_scope("POST", PODS, token), [body[:10], body[10:30], body[30:]])
+
+    assert answer.status == 201
+    assert _pod_names() == ["chunked"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("credentials", [None, "not-a-token"])
+def test_without_a_valid_token_a_request_is_401_and_writes_nothing(
+    token: str, credentials: str | None
+) -> None:
+    answer = _call(_scope("POST", PODS, credentials), [_pod("web")])
+
+    assert answer.status == 401
+    assert answer.headers["www-authenticate"] == 'Bearer realm="pilothouse"'
+    assert (answer.json()["kind"], answer.json()["reason"]) == ("Status", "Unauthorized")
+    assert _pod_names() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_that_goes_away_before_its_body_ends_gets_no_answer_and_writes_nothing(
+    token: str,
+) -> None:
+    answer = _call(_scope("POST", PODS, token), [_pod("web")[:20]], disconnect=True)
+
+    assert answer.sent == []
+    assert _pod_names() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unknown_resource_is_a_404_status(token: str) -> None:
+    answer = _call(_scope("GET", "/api/v1/namespaces/default/widgets", token), [b""])
+
+    assert answer.status == 404
+    assert answer.json()["reason"] == "NotFound"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_past_the_in_flight_limit_a_client_gets_429_with_retry_after(
+    token: str, settings: Any
+) -> None:
+    settings.CLUSTER_API_MAX_REQUESTS_INFLIGHT = 2
+    views.IN_FLIGHT.count = 2  # two requests are being served
+    try:
+        refused = _call(_scope("GET", PODS, token), [b""])
+    finally:
+        views.IN_FLIGHT.count = 0
+
+    assert refused.status == 429
+    assert refused.headers["retry-after"] == "1"
+    assert _call(_scope("GET", PODS, token), [b""]).status == 200
+
+
+@pytest.fixture
+def request_signals() -> Iterator[list[tuple[str, threading.Thread]]]:
+    """(signal, thread) for each request_started and request_finished, in order."""
+    seen: list[tuple[str, threading.Thread]] = []
+
+    def started(**kwargs: Any) -> None:
+        seen.append(("started", threading.current_thread()))
+
+    def finished(**kwargs: Any) -> None:
+        seen.append(("finished", threading.current_thread()))
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    yield seen
+    signals.request_started.disconnect(started)
+    signals.request_finished.disconnect(finished)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_requests_database_work_runs_between_djangos_request_signals_on_a_pool_thread(
+    token: str, request_signals: list[tuple[str, threading.Thread]]
+) -> None:
+    # Django closes or recycles a thread's database connections on these signals; sent on
+    # the thread that did the work, they give its connection back whatever the handler did.
+    assert _call(_scope("GET", PODS, token), [b""]).status == 200  # the token is now cached
+    request_signals.clear()
+
+    answer = _call(_scope("POST", PODS, token), [_pod("web")])
+
+    assert answer.status == 201
+    assert [name for name, _ in request_signals] == ["started", "finished"]
+    (_, first), (_, last) = request_signals
+    assert first is last
+    assert first.name.startswith("api-sync")
