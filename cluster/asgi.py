@@ -14,17 +14,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluster.settings")
 
 django_application = get_asgi_application()
 
-# Imported after Django is set up: the store reads its settings.
-from django.conf import settings  # noqa: E402
-
+# Imported after Django is set up.
 from cluster.api.routing import LeanASGIHandler, Router  # noqa: E402
-from cluster.store import default_store  # noqa: E402
-from cluster.store.compactor import Compactor  # noqa: E402
-
-# Event-log history beyond the window is dropped once a minute, in every worker (idempotent).
-compactor = Compactor(
-    default_store(), window=settings.CLUSTER_STORE_COMPACTION_WINDOW_SECONDS
-).start()
 
 # API clients get a handler without the browser middleware (see cluster.api.routing).
 application = Router(django_application, LeanASGIHandler())

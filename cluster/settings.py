@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -20,14 +21,20 @@ from cluster.secret_key import load_or_create_secret_key
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env_int(name: str, default: int) -> int:
+_Number = TypeVar("_Number", int, float)
+
+
+def _env_number(name: str, default: _Number) -> _Number:
+    """An integer or a number (as ``default`` is) from the environment, else ``default``."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
+    kind = type(default)
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError as e:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from e
+        what = "an integer" if kind is int else "a number"
+        raise ImproperlyConfigured(f"{name} must be {what}, got {raw!r}") from e
 
 
 CLUSTER_DATA_DIR = Path(os.environ.get("CLUSTER_DATA_DIR") or REPO_ROOT / ".cluster").resolve()
@@ -54,12 +61,14 @@ CLUSTER_PKI_DIR = CLUSTER_DATA_DIR / "pki"
 CLUSTER_KUBECONFIG = CLUSTER_DATA_DIR / "kubeconfig"
 # Under ASGI every sync view of a process runs on one thread, so concurrency comes from
 # processes (ARCHITECTURE.md).
-CLUSTER_API_WORKERS = _env_int("CLUSTER_API_WORKERS", 4)
+CLUSTER_API_WORKERS = _env_number("CLUSTER_API_WORKERS", 4)
 # Non-watch requests one API process works on or queues at once before answering 429, as
 # kube-apiserver's --max-requests-inflight.
-CLUSTER_API_MAX_REQUESTS_INFLIGHT = _env_int("CLUSTER_API_MAX_REQUESTS_INFLIGHT", 400)
+CLUSTER_API_MAX_REQUESTS_INFLIGHT = _env_number("CLUSTER_API_MAX_REQUESTS_INFLIGHT", 400)
 # How much event-log history compaction keeps, as etcd's default of five minutes.
-CLUSTER_STORE_COMPACTION_WINDOW_SECONDS = _env_int("CLUSTER_STORE_COMPACTION_WINDOW_SECONDS", 300)
+CLUSTER_STORE_COMPACTION_WINDOW_SECONDS = _env_number(
+    "CLUSTER_STORE_COMPACTION_WINDOW_SECONDS", 300
+)
 # Where Service ClusterIPs and NodePorts come from (kube-apiserver's --service-cluster-ip-range
 # and --service-node-port-range).
 CLUSTER_SERVICE_CIDR = os.environ.get("CLUSTER_SERVICE_CIDR") or "10.96.0.0/12"
@@ -76,17 +85,40 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's file-system transport needs no server: producers and consumers share a folder.
     _broker_dir = CLUSTER_DATA_DIR / "broker"
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Exchange tables; kombu's default is ./control, wherever the process was started.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Controllers are level-triggered: a task only says "look at this key" and returns nothing.
 CELERY_TASK_IGNORE_RESULT = True
+# A message is acknowledged only once its reconcile finished; a worker that dies mid-task has
+# it redelivered (after the visibility timeout on Redis).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+
+# The control plane (kube-controller-manager's flags, in seconds unless named otherwise).
+CLUSTER_CONTROLLER_RESYNC_SECONDS = _env_number("CLUSTER_CONTROLLER_RESYNC_SECONDS", 30.0)
+CLUSTER_EVENT_TTL_SECONDS = _env_number("CLUSTER_EVENT_TTL_SECONDS", 3600.0)
+CLUSTER_NODE_MONITOR_PERIOD_SECONDS = _env_number("CLUSTER_NODE_MONITOR_PERIOD_SECONDS", 5.0)
+CLUSTER_NODE_MONITOR_GRACE_SECONDS = _env_number("CLUSTER_NODE_MONITOR_GRACE_SECONDS", 40.0)
+# Pods get tolerations of not-ready and unreachable nodes for this long by default
+# (kube-apiserver's --default-unreachable-toleration-seconds).
+CLUSTER_DEFAULT_TOLERATION_SECONDS = _env_number("CLUSTER_DEFAULT_TOLERATION_SECONDS", 300)
+CLUSTER_CIDR = os.environ.get("CLUSTER_CIDR") or "10.244.0.0/16"
+CLUSTER_NODE_CIDR_MASK_SIZE = _env_number("CLUSTER_NODE_CIDR_MASK_SIZE", 24)
+CLUSTER_TERMINATED_POD_GC_THRESHOLD = _env_number("CLUSTER_TERMINATED_POD_GC_THRESHOLD", 12500)
+# Pod GC deletes the pods of a missing node this long after it first saw it missing (kube: 40 s).
+CLUSTER_POD_GC_QUARANTINE_SECONDS = _env_number("CLUSTER_POD_GC_QUARANTINE_SECONDS", 40.0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,4 +1,5 @@
-"""The deployment files agree with README.md: one documented command runs the API everywhere.
+"""The deployment files agree with README.md: one documented command runs the API everywhere,
+and the one-machine cluster (``make up``) runs the processes compose runs.
 
 No image can be pulled on our machines, so compose never runs in CI; these tests are what
 keeps docker-compose.yml, the Dockerfile, the Makefile and the README from drifting apart.
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from django.core.management import get_commands
+
+from cluster.management.commands.runcluster import cluster_commands
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +87,7 @@ def test_the_dockerfile_runs_the_documented_command(documented_command: list[str
     assert json.loads(cmd_lines[-1].removeprefix("CMD ")) == documented_command
 
 
-def test_make_up_runs_the_documented_command(documented_command: list[str]) -> None:
+def test_make_up_runs_the_whole_cluster() -> None:
     makefile = (REPO_ROOT / "Makefile").read_text()
     recipe = re.search(r"^up:.*\n((?:\t.*\n)+)", makefile, re.M)
     assert recipe, "the Makefile must have an `up` target"
@@ -92,4 +95,20 @@ def test_make_up_runs_the_documented_command(documented_command: list[str]) -> N
 
     assert last[0] == "exec"
     assert last[1].endswith("python")
-    assert last[2:] == documented_command[1:]
+    assert last[2:] == ["manage.py", "runcluster"]
+
+
+def test_runcluster_runs_the_documented_api_command_with_a_worker_and_beat(
+    documented_command: list[str],
+) -> None:
+    commands = cluster_commands(worker_concurrency=2)
+    assert commands["api"][1:] == documented_command[1:]
+    assert commands["worker"][1:6] == ["-m", "celery", "-A", "cluster", "worker"]
+    assert commands["beat"][1:6] == ["-m", "celery", "-A", "cluster", "beat"]
+
+
+@pytest.mark.parametrize("role", ["worker", "beat"])
+def test_compose_runs_the_celery_worker_and_beat(services: dict[str, Any], role: str) -> None:
+    assert _as_argv(services[role]["command"])[:4] == ["celery", "-A", "cluster", role]
+    environment = _as_mapping(services[role]["environment"])
+    assert environment == _as_mapping(services["api"]["environment"])

@@ -216,6 +216,7 @@ def test_defaults_keep_all_state_under_the_data_dir(tmp_path: Path) -> None:
     assert loaded["broker_options"]["data_folder_in"] == str(data_dir / "broker" / "queue")
     assert loaded["broker_options"]["data_folder_out"] == str(data_dir / "broker" / "queue")
     assert (data_dir / "broker" / "queue").is_dir()
+    assert loaded["broker_options"]["control_folder"] == str(data_dir / "broker" / "control")
     assert loaded["bind"] == "127.0.0.1:6443"
     assert loaded["debug"] is False
     assert loaded["window"] == 300
@@ -245,7 +246,8 @@ def test_the_environment_overrides_every_default(tmp_path: Path) -> None:
     assert loaded["database"]["ENGINE"] == "django.db.backends.postgresql"
     assert loaded["database"]["HOST"] == "db"
     assert loaded["broker_url"] == "redis://broker:6379/0"
-    assert loaded["broker_options"] is None
+    # Unacknowledged messages of a lost worker come back after five minutes.
+    assert loaded["broker_options"] == {"visibility_timeout": 300}
     assert loaded["bind"] == "0.0.0.0:7443"
     assert loaded["debug"] is True
     assert loaded["window"] == 60

@@ -1,8 +1,34 @@
-"""The controllers, kube-controller-manager's role, as Celery tasks on top of ``cluster.registry``.
+"""The controllers, kube-controller-manager's role, as reconcilers on top of ``cluster.registry``.
 
-Each will be a level-triggered reconciler keyed by ``namespace/name``: ReplicationController
-(with expectations), Endpoints, node lifecycle, garbage collection, namespace deletion and node
-IPAM. A task re-reads current state, writes the difference through the registry, and is
-idempotent, so a lost message is repaired by periodic resync and a duplicate one does nothing.
-It never imports ``cluster.api`` or ``cluster.scheduling``.
+Each is a level-triggered reconciler (``cluster.registry.reconcile``) keyed by
+``namespace/name``: it re-reads current state, writes the difference through the registry and
+is idempotent, so a lost message is repaired by the periodic resync and a duplicate one does
+nothing. ``cluster.controlplane`` runs them on Celery. Nothing here imports ``cluster.api`` or
+``cluster.scheduling``.
 """
+
+from __future__ import annotations
+
+from cluster.registry.reconcile import Reconciler
+
+
+def all_controllers() -> list[Reconciler]:
+    from cluster.controllers.endpoints import EndpointsController
+    from cluster.controllers.endpointslices import EndpointSliceController
+    from cluster.controllers.garbagecollector import GarbageCollector
+    from cluster.controllers.namespace import NamespaceController
+    from cluster.controllers.nodeipam import NodeIpamController
+    from cluster.controllers.nodelifecycle import NodeLifecycleController
+    from cluster.controllers.podgc import PodGarbageCollector
+    from cluster.controllers.replication import ReplicationManager
+
+    return [
+        ReplicationManager(),
+        EndpointsController(),
+        EndpointSliceController(),
+        NodeLifecycleController(),
+        NodeIpamController(),
+        GarbageCollector(),
+        NamespaceController(),
+        PodGarbageCollector(),
+    ]

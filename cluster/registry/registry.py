@@ -30,6 +30,7 @@ from cluster.registry.errors import (
 )
 from cluster.registry.resources import Resource
 from cluster.registry.strategy import Strategy
+from cluster.store.locks import Locks
 from cluster.store.protocol import Store, Watch
 from cluster.store.selectors import FieldSelector, LabelSelector
 from cluster.store.types import Key, ListResult, Object, Preconditions, ResourceVersionMatch
@@ -66,8 +67,11 @@ def _rfc3339(moment: datetime) -> str:
 class Registry:
     """Strategy-driven create, read, update, delete and watch over a Store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, locks: Locks | None = None) -> None:
         self.store = store
+        # Named expiring locks in the same database, for controllers that must not work on
+        # one key in two processes at once.
+        self.locks = locks if locks is not None else Locks(getattr(store, "using", "default"))
 
     # -- helpers --
 

@@ -59,6 +59,13 @@ class ResourceTable:
     def by_kind(self, group: str, kind: str) -> Resource | None:
         return self._by_kind.get((group, kind))
 
+    def of_kind(self, kind: str, group: str = "") -> Resource:
+        """The resource serving ``kind``, for code that knows it exists (LookupError if not)."""
+        found = self._by_kind.get((group, kind))
+        if found is None:
+            raise LookupError(f"no resource serves kind {kind!r} in group {group!r}")
+        return found
+
     def groups(self) -> dict[str, list[str]]:
         """Every API group (core is "") with its versions."""
         found: dict[str, list[str]] = {}

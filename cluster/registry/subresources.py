@@ -1,8 +1,10 @@
 """Subresources with their own semantics: ``pods/binding`` and the RC ``scale``.
 
 Binding is how the scheduler assigns a pod: a compare-and-swap on the pod that sets
-``spec.nodeName`` only if it is still empty, so a pod can never be bound twice. It bypasses the
-pod strategy's immutability of ``spec`` on purpose, as kube's BindingREST does.
+``spec.nodeName`` only if it is still empty, so a pod can never be bound twice. A Binding that
+names the pod's ``uid`` (kube-scheduler's always does) or ``resourceVersion`` binds only that
+pod, or that version of it, as kube's BindingREST checks them as preconditions. Binding
+bypasses the pod strategy's immutability of ``spec`` on purpose, as BindingREST does.
 """
 
 from __future__ import annotations
@@ -15,27 +17,42 @@ from cluster.registry.errors import BadRequest, Conflict, Invalid, NotFound, req
 from cluster.registry.kinds.replicationcontrollers import apply_scale, scale_of
 from cluster.registry.registry import Registry, WriteResult
 from cluster.registry.resources import Resource
-from cluster.store.types import Key, Object
+from cluster.store.types import Key, Object, Preconditions
 
 __all__ = ["bind_pod", "scale_of", "update_scale"]
 
 
 def bind_pod(
-    registry: Registry, namespace: str, name: str, binding: Object, *, dry_run: bool = False
+    registry: Registry,
+    namespace: str,
+    name: str,
+    binding: Object,
+    *,
+    dry_run: bool = False,
+    current: Object | None = None,
 ) -> Object:
-    """Assign pod ``namespace/name`` to the node ``binding.target.name``."""
+    """Assign pod ``namespace/name`` to the node ``binding.target.name``.
+
+    ``current``, the pod as the caller last read it (the scheduler's list), saves the store a
+    read when it is still current; a stale copy only costs a retry.
+    """
     target = binding.get("target") or {}
     node = target.get("name")
     if not node:
         raise Invalid("Binding", name, [required("target.name")])
     if target.get("kind") not in (None, "", "Node"):
         raise Invalid("Binding", name, [required("target.kind", "must be empty or Node")])
-    bound_name = (binding.get("metadata") or {}).get("name")
+    binding_meta = binding.get("metadata") or {}
+    bound_name = binding_meta.get("name")
     if bound_name and bound_name != name:
         raise BadRequest(
             f"the name of the object ({bound_name}) does not match the name on the URL ({name})"
         )
-    annotations = (binding.get("metadata") or {}).get("annotations") or {}
+    annotations = binding_meta.get("annotations") or {}
+    preconditions = Preconditions(
+        uid=binding_meta.get("uid") or None,
+        resource_version=binding_meta.get("resourceVersion") or None,
+    )
 
     def assign(pod: Object) -> Object:
         meta = pod.setdefault("metadata", {})
@@ -64,7 +81,9 @@ def bind_pod(
     try:
         if dry_run:
             return assign(copy.deepcopy(registry.store.get(key)))
-        return registry.store.guaranteed_update(key, assign)
+        return registry.store.guaranteed_update(
+            key, assign, preconditions=preconditions, cached=current
+        )
     except NotFound:
         err = NotFound(f'pods "{name}" not found')
         err.details = {"name": name, "kind": "pods"}

@@ -1,4 +1,4 @@
-"""The store's three tables.
+"""The store's tables.
 
 - ``store_object``: the current state, one row per (kind, namespace, name), with the object's
   JSON text plus the columns selectors need (labels, declared fields) so they run in SQL.
@@ -7,6 +7,7 @@
   paginated lists rebuild an older snapshot from it; compaction trims its head.
 - ``store_meta``: a single row holding the revision counter and the compacted revision.
   Writers lock it inside their transaction, which makes commits happen in revision order.
+- ``store_lock``: expiring named locks (``locks.py``), etcd's mutexes for the controllers.
 
 The hot paths use SQL directly (``sql.py``); these models define the schema and give the
 admin something to show.
@@ -68,3 +69,16 @@ class StoreMeta(models.Model):
 
     def __str__(self) -> str:
         return f"revision {self.revision} (compacted {self.compacted})"
+
+
+class StoreLock(models.Model):
+    name = models.CharField(max_length=255, primary_key=True)
+    holder = models.CharField(max_length=255)
+    expires_at = models.FloatField()
+    dirty = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "store_lock"
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder}"

@@ -1,11 +1,12 @@
 """Pods: kube's ``pkg/registry/core/pod/strategy.go`` plus the admission defaults every pod gets.
 
 On top of the pod-spec defaults (``podspec.py``) a pod gets what kube-apiserver's default
-admission plugins add: priority 0 and ``PreemptLowerPriority`` (Priority), five-minute
-tolerations of not-ready and unreachable nodes (DefaultTolerationSeconds), service links, and
-requests copied from limits. A new pod starts ``Pending`` with its QoS class. Its spec is
-immutable but for the few fields ``podupdate.py`` lists. Deleting a pod that runs on a node is
-graceful: the pod stays, marked, until its node confirms or a delete with grace 0 comes.
+admission plugins add: priority 0 and ``PreemptLowerPriority`` (Priority), tolerations of
+not-ready and unreachable nodes (DefaultTolerationSeconds: five minutes unless configured),
+service links, and requests copied from limits. A new pod starts ``Pending`` with its QoS
+class. Its spec is immutable but for the few fields ``podupdate.py`` lists. Deleting a pod that
+runs on a node is graceful: the pod stays, marked, until its node confirms or a delete with
+grace 0 comes.
 
 ``validate_pod_spec``, ``default_pod_spec``, ``default_pod_template`` and
 ``validate_pod_template`` are re-exported for the strategies that embed a pod template.
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+from django.conf import settings
 
 from cluster.registry import names
 from cluster.registry.errors import Cause, forbidden, invalid
@@ -44,7 +47,6 @@ __all__ = [
 
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
-DEFAULT_TOLERATION_SECONDS = 300
 TERMINAL_PHASES = ("Succeeded", "Failed")
 # The built-in PriorityClasses; any other class name keeps the default priority, 0.
 _SYSTEM_PRIORITIES = {"system-cluster-critical": 2000000000, "system-node-critical": 2000001000}
@@ -79,7 +81,11 @@ def default_pod(obj: Object) -> None:
 
 
 def _default_toleration_seconds(spec: dict[str, Any]) -> None:
-    """Tolerate not-ready and unreachable nodes for five minutes, unless the pod already does."""
+    """Tolerate not-ready and unreachable nodes for a while, unless the pod already does.
+
+    The while is ``CLUSTER_DEFAULT_TOLERATION_SECONDS`` (kube-apiserver's
+    ``--default-not-ready-toleration-seconds``; five minutes by default), read at each call.
+    """
     tolerations = spec.get("tolerations")
     if tolerations is None:
         tolerations = spec["tolerations"] = []
@@ -96,7 +102,7 @@ def _default_toleration_seconds(spec: dict[str, Any]) -> None:
                     "key": taint,
                     "operator": "Exists",
                     "effect": "NoExecute",
-                    "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
+                    "tolerationSeconds": settings.CLUSTER_DEFAULT_TOLERATION_SECONDS,
                 }
             )
 
