@@ -7,7 +7,15 @@ printers.
 
 from __future__ import annotations
 
-from cluster.api.printers import events, namespaces, nodes, pods, services, workloads
+from cluster.api.printers import (
+    endpointslices,
+    events,
+    namespaces,
+    nodes,
+    pods,
+    services,
+    workloads,
+)
 from cluster.api.tables import register
 
 register("Pod", pods.POD)
@@ -18,3 +26,4 @@ register("Namespace", namespaces.NAMESPACE)
 register("Node", nodes.NODE)
 register("Lease", nodes.LEASE)
 register("Event", events.EVENT)
+register("EndpointSlice", endpointslices.ENDPOINT_SLICE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from cluster.registry.kinds.endpoints import EndpointsStrategy
+from cluster.registry.kinds.endpointslices import EndpointSliceStrategy
 from cluster.registry.kinds.events import EventStrategy
 from cluster.registry.kinds.leases import LeaseStrategy
 from cluster.registry.kinds.namespaces import (
@@ -65,6 +66,10 @@ def _build() -> ResourceTable:
             ),
             Resource(*core, "Event", "events", "event", EventStrategy(), short_names=("ev",)),
             Resource("coordination.k8s.io", "v1", "Lease", "leases", "lease", LeaseStrategy()),
+            Resource(
+                "discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice",
+                EndpointSliceStrategy(),
+            ),
         ]
     )  # fmt: skip
 

@@ -40,6 +40,7 @@ __all__ = [
     "not_supported",
     "required",
     "too_long",
+    "too_many",
 ]
 
 
@@ -108,3 +109,7 @@ def forbidden(field: str, detail: str) -> Cause:
 
 def too_long(field: str, limit: int) -> Cause:
     return Cause(field, f"Too long: may not be more than {limit} bytes", "FieldValueTooLong")
+
+
+def too_many(field: str, actual: int, limit: int) -> Cause:
+    return Cause(field, f"Too many: {actual}: must have at most {limit} items", "FieldValueTooMany")

@@ -173,6 +173,14 @@ ONE_OF_EACH_KIND: list[Object] = [
         "metadata": {"name": "node-1", "namespace": "kube-node-lease"},
         "spec": {"holderIdentity": "node-1"},
     },
+    {
+        "kind": "EndpointSlice",
+        "apiVersion": "discovery.k8s.io/v1",
+        "metadata": {"name": "web-abcde", "namespace": "default"},
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": ["10.244.0.5"], "conditions": {"ready": True}}],
+        "ports": [{"name": "", "port": 80, "protocol": "TCP"}],
+    },
 ]
 
 

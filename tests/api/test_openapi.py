@@ -33,6 +33,8 @@ GROUP_VERSIONS = {
     "apis",
     "apis/coordination.k8s.io",
     "apis/coordination.k8s.io/v1",
+    "apis/discovery.k8s.io",
+    "apis/discovery.k8s.io/v1",
     "version",
 }
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -305,11 +307,14 @@ def test_list_fields_carry_kubes_patch_merge_keys_and_strategies() -> None:
 def test_every_entry_of_the_patch_tables_is_published() -> None:
     # An entry naming a field the schema lacks would silently publish nothing.
     document = kube = _document("api/v1")
-    leases = _document("apis/coordination.k8s.io/v1")
+    other_groups = {
+        "Lease": _document("apis/coordination.k8s.io/v1"),
+        "EndpointSlice": _document("apis/discovery.k8s.io/v1"),
+    }
     for kind, table in SCHEMAS.items():
         serializer = serializer_for(kind)
         assert serializer is not None
-        kube = leases if kind == "Lease" else document
+        kube = other_groups.get(kind, document)
         for path, meta in table:
             schema = _resolve_path(kube, TYPES[serializer].component, path)
             assert {k: v for k, v in schema.items() if k.startswith("x-kubernetes-patch")} == (

@@ -84,6 +84,7 @@ def test_a_field_without_patch_metadata_publishes_nothing(kind: str, path: str) 
 
 def test_every_served_kind_has_a_schema_and_others_have_none() -> None:
     assert sorted(SCHEMAS) == [
+        "EndpointSlice",
         "Endpoints",
         "Event",
         "Lease",

@@ -134,6 +134,12 @@ def _lease_of_no_duration(name: str, namespace: str) -> Manifest:
     return lease
 
 
+def _endpoint_slice_of_no_type(name: str, namespace: str) -> Manifest:
+    endpoint_slice = manifests.endpoint_slice(name)
+    endpoint_slice["addressType"] = "IPv5"
+    return endpoint_slice
+
+
 RESOURCES = [
     Resource(
         kind="Pod",
@@ -251,6 +257,21 @@ RESOURCES = [
                 "FieldValueInvalid",
                 "Invalid value: 0: must be greater than 0",
                 "spec.leaseDurationSeconds",
+            ),
+        ),
+    ),
+    Resource(
+        kind="EndpointSlice",
+        plural="endpointslices",
+        group="discovery.k8s.io",
+        make=lambda name, ns: manifests.endpoint_slice(name),
+        update=(("endpoints", 0, "addresses", 0), "10.244.2.7"),
+        invalid=_endpoint_slice_of_no_type,
+        causes=(
+            Cause(
+                "FieldValueNotSupported",
+                'Unsupported value: "IPv5": supported values: "FQDN", "IPv4", "IPv6"',
+                "addressType",
             ),
         ),
     ),

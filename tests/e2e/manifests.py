@@ -74,6 +74,20 @@ def endpoints(name: str, ip: str = "10.244.1.5") -> Manifest:
     }
 
 
+def endpoint_slice(
+    name: str, *, service: str = "web", ips: tuple[str, ...] = ("10.244.1.5",)
+) -> Manifest:
+    """A slice of ``service``'s ready endpoints on port 8080, as kube's controller writes it."""
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {"name": name, "labels": {"kubernetes.io/service-name": service}},
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": [ip], "conditions": {"ready": True}} for ip in ips],
+        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+    }
+
+
 def event(name: str, namespace: str) -> Manifest:
     return {
         "apiVersion": "v1",

@@ -39,6 +39,7 @@ API_RESOURCES = [
     ["replicationcontrollers", "rc", "v1", "true", "ReplicationController"],
     ["services", "svc", "v1", "true", "Service"],
     ["leases", "", "coordination.k8s.io/v1", "true", "Lease"],
+    ["endpointslices", "", "discovery.k8s.io/v1", "true", "EndpointSlice"],
 ]
 
 

@@ -1,9 +1,10 @@
 """The patch schemas of the kinds Pilothouse serves, from the Kubernetes Go types' struct tags.
 
 Each table copies the ``patchStrategy``/``patchMergeKey`` tags of k8s.io/api core/v1 and
-meta/v1 (and coordination.k8s.io/v1, which has none) for the fields these kinds contain. Lists
-not named here carry no strategy and are replaced whole, as kube-apiserver does (tolerations,
-args, command, envFrom, taints, endpoint subsets, container statuses and so on).
+meta/v1 (and coordination.k8s.io/v1 and discovery.k8s.io/v1, which have none) for the fields
+these kinds contain. Lists not named here carry no strategy and are replaced whole, as
+kube-apiserver does (tolerations, args, command, envFrom, taints, endpoint subsets, container
+statuses, an EndpointSlice's endpoints and ports, and so on).
 
 This module is the single source of truth for patch metadata: strategic merge patch reads it
 through ``schema_for_kind`` and the OpenAPI generator through ``openapi_patch_extensions``.
@@ -92,6 +93,7 @@ SCHEMAS: dict[str, PatchSchema] = {
         _kind("Namespace", {"status": CONDITIONS}),
         _kind("Event"),
         _kind("Lease"),
+        _kind("EndpointSlice"),
         # autoscaling/v1 Scale, the view of an RC through its scale subresource.
         _kind("Scale"),
     )

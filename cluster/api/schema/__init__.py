@@ -10,7 +10,8 @@ Kube's names are kept throughout: field names, component names (``io.k8s.api.cor
 the Go types named in error messages. One module per area: ``meta`` (ObjectMeta, Status,
 DeleteOptions), ``containers``, ``volumes``, ``scheduling``, ``pods``, ``services``,
 ``workloads`` (ReplicationController, Scale), ``cluster`` (Node, Namespace, Event),
-``coordination`` (Lease) and ``discovery``; ``kinds`` lists the top-level kinds.
+``coordination`` (Lease), ``endpointslices`` (discovery.k8s.io EndpointSlice) and
+``discovery`` (the discovery documents); ``kinds`` lists the top-level kinds.
 """
 
 from __future__ import annotations

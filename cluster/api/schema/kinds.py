@@ -20,6 +20,10 @@ from cluster.api.schema.discovery import (
     APIResourceListSerializer,
     APIVersionsSerializer,
 )
+from cluster.api.schema.endpointslices import (
+    EndpointSliceListSerializer,
+    EndpointSliceSerializer,
+)
 from cluster.api.schema.meta import DeleteOptionsSerializer, StatusSerializer
 from cluster.api.schema.naming import TYPES, Serializer
 from cluster.api.schema.pods import BindingSerializer, PodListSerializer, PodSerializer
@@ -52,6 +56,8 @@ _SERIALIZERS: tuple[type[Serializer], ...] = (
     NodeListSerializer,
     LeaseSerializer,
     LeaseListSerializer,
+    EndpointSliceSerializer,
+    EndpointSliceListSerializer,
     ScaleSerializer,
     BindingSerializer,
     DeleteOptionsSerializer,

@@ -28,7 +28,12 @@ from cluster.api.schema.naming import (
 )
 
 # Every group we serve, for the meta kinds kube-apiserver registers in each of them.
-SERVED_GROUP_VERSIONS = (("", "v1"), ("autoscaling", "v1"), ("coordination.k8s.io", "v1"))
+SERVED_GROUP_VERSIONS = (
+    ("", "v1"),
+    ("autoscaling", "v1"),
+    ("coordination.k8s.io", "v1"),
+    ("discovery.k8s.io", "v1"),
+)
 
 API_VERSION_DOC = (
     "The versioned schema of this representation of an object: 'v1' for the core group, "

@@ -19,6 +19,7 @@ from rest_framework import serializers
 CORE = "io.k8s.api.core.v1."
 META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 COORDINATION = "io.k8s.api.coordination.v1."
+DISCOVERY = "io.k8s.api.discovery.v1."
 AUTOSCALING = "io.k8s.api.autoscaling.v1."
 
 Serializer = serializers.Serializer[Any]
