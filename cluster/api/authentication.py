@@ -91,7 +91,7 @@ class BearerTokenMiddleware:
             user = user_for_token(bearer_token(header))
             if user is None:
                 return unauthorized()
-            _record(request, user)
+            record_user(request, user)
         elif needs_credentials(request.path_info) and not session_may_read(request, request.user):
             return unauthorized()
         response: HttpResponseBase = self.get_response(request)
@@ -103,7 +103,7 @@ class BearerTokenMiddleware:
             user = await auser_for_token(bearer_token(header))
             if user is None:
                 return unauthorized()
-            _record(request, user)
+            record_user(request, user)
         elif needs_credentials(request.path_info) and not session_may_read(
             request, await _session_user(request)
         ):
@@ -141,7 +141,9 @@ class BearerTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="pilothouse"'
 
 
-def _record(request: HttpRequest, user: User) -> None:
+def record_user(request: HttpRequest, user: User) -> None:
+    """Make ``user`` the request's user, for Django (``request.user``) and for async code."""
+
     async def auser() -> User:
         return user
 

@@ -285,6 +285,8 @@ def route(target: Target, method: str) -> Handler:
         table = {m: h for m, h in table.items() if m != "DELETE"}
     if target.subresource == "binding":
         table = {"POST": bind}
+    elif target.subresource == "log":
+        raise NotAllowed(["GET"])  # GETs of logs stream (cluster.api.podlogs), never get here
     elif target.subresource is not None:
         table = {"GET": get, "PUT": replace, "PATCH": patch}
     handler = table.get(method)

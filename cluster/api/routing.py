@@ -1,28 +1,23 @@
-"""Two Django handlers under one ASGI app: a lean one for API clients, the full one for people;
-and watch streams below Django altogether (``watchapp``).
+"""Where each request goes: API clients below Django, people through Django's full stack.
 
 Django's usual middleware (sessions, CSRF, messages, ...) is written for browsers, and under
 ASGI each of those middlewares hops to the request's sync thread and back. API clients
 (kubectl, client-go, the node agent) authenticate with bearer tokens and need none of it:
-measured with bench/api.py, the hops cost about half of a create's time in the worker. So
-requests to API paths that carry no session cookie go through a handler whose only
-middleware is the bearer-token check; everything else (the admin, the API docs, a staff
+measured with bench/api.py, the hops cost about half of a create's time in the worker. So a
+request to an API path that carries no session cookie is served without them: watches by
+``watchapp``, pod logs by ``podlogs``, the verbs on resource paths by ``restapp`` (all below
+Django's request handling), and discovery, ``/version`` and ``/openapi`` by a Django handler
+whose only middleware is the bearer-token check. Everything else (the admin, the API docs, a staff
 session reading the API in a browser) keeps the full stack from settings.MIDDLEWARE.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
-
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
-from cluster.api import watchapp
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[Mapping[str, Any]], Awaitable[None]]
+from cluster.api import podlogs, restapp, watchapp
+from cluster.api.watchapp import Receive, Scope, Send
 
 API_MIDDLEWARE = ("cluster.api.authentication.BearerTokenMiddleware",)
 API_PREFIXES = ("/api", "/apis", "/version", "/openapi")
@@ -75,5 +70,9 @@ class Router:
             await self.full(scope, receive, send)
         elif watchapp.is_watch(scope):
             await watchapp.watch_app(scope, receive, send)
+        elif podlogs.is_log(scope):
+            await podlogs.log_app(scope, receive, send)
+        elif (route := restapp.resource_route(scope["path"])) is not None:
+            await restapp.rest_app(scope, receive, send, route)
         else:
             await self.lean(scope, receive, send)

@@ -35,6 +35,10 @@ CACHE_MAX_ENTRIES = 10_000
 # will bypass authorization once there is any.
 ADMIN_USERNAME = "admin"
 MASTERS_GROUP = "system:masters"
+# Kubelet's identity: user ``system:node:<node name>`` in group ``system:nodes``. The API lets
+# such a user touch only its own Node, Lease and pods (cluster.api.authorization).
+NODE_USER_PREFIX = "system:node:"
+NODES_GROUP = "system:nodes"
 
 # The clock of the cache; tests move it.
 clock = time.monotonic
@@ -64,6 +68,12 @@ def user_for_token(token: str) -> User | None:
         found = Token.objects.select_related("user").filter(digest=digest).first()
         user = _remember(digest, found)
     return user
+
+
+def cached_user(token: str) -> User | None:
+    """The user a lookup of ``token`` found within the TTL, without touching the database;
+    None if there was none (which proves nothing: call ``user_for_token``)."""
+    return _cached(hash_token(token)) if token else None
 
 
 async def auser_for_token(token: str) -> User | None:
@@ -100,6 +110,27 @@ def ensure_admin_user() -> User:
         masters, _ = Group.objects.get_or_create(name=MASTERS_GROUP)
         user.groups.add(masters)
     return user
+
+
+def node_name_of(username: str) -> str | None:
+    """The node a ``system:node:<name>`` username stands for; None for any other user."""
+    if not username.startswith(NODE_USER_PREFIX):
+        return None
+    return username[len(NODE_USER_PREFIX) :]
+
+
+def ensure_node_user(node_name: str) -> tuple[User, bool]:
+    """The user of node ``node_name`` (created without a password if missing, as every token
+    user is), in ``system:nodes``; and whether it was created."""
+    with transaction.atomic():
+        username = NODE_USER_PREFIX + node_name
+        user, created = get_user_model().objects.get_or_create(username=username)
+        if created:
+            user.set_unusable_password()
+            user.save()
+        nodes, _ = Group.objects.get_or_create(name=NODES_GROUP)
+        user.groups.add(nodes)
+    return user, created
 
 
 def _cached(digest: str) -> User | None:

@@ -1,20 +1,32 @@
 """The entry point for every resource path: parse, route, run, and turn errors into Status.
 
-This view is async so that watch requests can stream without holding a thread; every other
-verb runs its sync handler through ``sync_to_async`` (Django's one thread per process for
-sync code, which is why the API runs several worker processes).
+Two ways in, one set of handlers. API clients (a bearer token, no session) come through
+``serve_client``, called by ``cluster.api.restapp`` below Django's request handling; people in
+a browser come through Django's URLconf to the async view ``resource``. Either way, watches
+stream without holding a thread and every other verb runs its sync handler (``_run``) on a
+thread: for clients one of ``SYNC_POOL``'s long-lived threads, for Django's route the
+request's own thread as Django runs sync code. The handlers are sync, and the API runs several
+worker processes so that one process's GIL does not cap it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.core import signals
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
-from cluster.api import rest, watch
-from cluster.api.options import parse_options
+from cluster.api import podlogs, rest, tokens, watch
+from cluster.api.authentication import bearer_token, record_user, unauthorized
+from cluster.api.authorization import authorize, request_verb
+from cluster.api.options import Options, decode_object, media_type, parse_options
 from cluster.api.patching import PatchError
 from cluster.api.status import error_response, json_response
 from cluster.api.target import Target, resolve
@@ -28,6 +40,7 @@ def _run(request: HttpRequest, target: Target) -> HttpResponse:
     """Everything but watch, on the sync side, with errors mapped to Status."""
     try:
         opts = parse_options(request.GET)
+        _authorize(request, request.user.get_username(), target, opts)
         return rest.route(target, request.method or "GET")(request, target, opts)
     except rest.NotAllowed as exc:
         response = error_response(exc)
@@ -40,6 +53,21 @@ def _run(request: HttpRequest, target: Target) -> HttpResponse:
     except Exception as exc:  # a bug: still a Status, never an HTML page
         log.exception("%s %s failed", request.method, request.path)
         return error_response(InternalError(f"Internal error occurred: {exc}"))
+
+
+def _authorize(
+    request: HttpRequest, username: str, target: Target, opts: Options, *, watch: bool = False
+) -> None:
+    """Refuse (Forbidden) what ``username`` may not do (``cluster.api.authorization``)."""
+
+    def body_name() -> str | None:
+        name = (decode_object(request.body, media_type(request), opts).get("metadata") or {}).get(
+            "name"
+        )
+        return str(name) if name else None
+
+    verb = request_verb(request.method or "GET", target, watch=watch)
+    authorize(username, target, verb, body_name)
 
 
 class InternalError(StoreError):
@@ -55,8 +83,8 @@ class TooManyRequests(StoreError):
 class _InFlight:
     """kube-apiserver's --max-requests-inflight: past the limit, answer 429 at once.
 
-    Sync handlers of a process share one thread, so requests beyond the limit would only
-    queue up behind it; refusing them lets clients back off (client-go retries a 429 after
+    Sync handlers of a process share a few threads, so requests beyond the limit would only
+    queue up behind them; refusing them lets clients back off (client-go retries a 429 after
     its Retry-After) instead of timing out. Watches are long-running and not counted.
     """
 
@@ -82,20 +110,95 @@ def _too_many() -> HttpResponse:
     return response
 
 
+_T = TypeVar("_T")
+
+# Threads per worker process for the sync code of API clients' requests. Enough for several
+# requests to wait on PostgreSQL at once (commits are fsync-bound); few, because each may hold
+# one of the process's pooled database connections and they share one GIL.
+SYNC_THREADS = 8
+
+
+class _SyncPool:
+    """Long-lived threads for API clients' sync code, each call framed as a Django request.
+
+    Django's ASGI handler starts a thread per request and joins it at the end (see
+    ``cluster.api.restapp`` for what that cost). These threads live as long as the process,
+    and a request's sync work is one hop to one of them. Each call sends
+    ``request_started`` and ``request_finished`` on its thread, as Django's handlers do, so
+    the thread's database connections are recycled or closed by Django's usual rules
+    (``close_old_connections``), and runs in a copy of the caller's context, so that no
+    context variable leaks from one request into the next on the same thread.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="api-sync")
+
+    async def run(self, fn: Callable[..., _T], *args: object) -> _T:
+        context = contextvars.copy_context()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, context.run, _as_request, fn, *args)
+
+
+def _as_request(fn: Callable[..., _T], *args: object) -> _T:
+    signals.request_started.send(sender=_SyncPool)
+    try:
+        return fn(*args)
+    finally:
+        signals.request_finished.send(sender=_SyncPool)
+
+
+SYNC_POOL = _SyncPool(SYNC_THREADS)
+
+
+async def serve_client(
+    request: HttpRequest, group: str, version: str, rest_path: str
+) -> HttpResponse:
+    """A request from an API client on a resource path other than a watch (restapp).
+
+    Authentication as ``BearerTokenMiddleware`` does it on these paths: without a valid
+    bearer token, 401. A token seen lately costs no database query and no thread hop.
+    """
+    header = request.headers.get("Authorization")
+    token = bearer_token(header) if header is not None else ""
+    user = tokens.cached_user(token)
+    if user is None and token:
+        user = await SYNC_POOL.run(tokens.user_for_token, token)
+    if user is None:
+        return unauthorized()
+    record_user(request, user)
+    try:
+        target = resolve(RESOURCES, group, version, rest_path)
+    except StoreError as exc:
+        return error_response(exc)
+    return await _admitted(lambda: SYNC_POOL.run(_run, request, target))
+
+
 async def resource(
     request: HttpRequest, group: str, version: str, rest_path: str
 ) -> HttpResponseBase:
+    """The Django view of resource paths (``cluster.api.urls``): what a browser reaches."""
     try:
         target = resolve(RESOURCES, group, version, rest_path)
         if request.method == "GET" and request.GET.get("watch") in ("true", "1", "True"):
             opts = parse_options(request.GET)
+            user = await request.auser()
+            _authorize(request, user.get_username(), target, opts, watch=True)
             return await watch.stream(request, target, opts)
+        if request.method == "GET" and target.subresource == "log":
+            user = await request.auser()
+            chunks = await podlogs.open_log(user.get_username(), target, request.GET)
+            return StreamingHttpResponse(chunks, content_type="text/plain")
     except StoreError as exc:
         return error_response(exc)
+    return await _admitted(lambda: sync_to_async(_run, thread_sensitive=True)(request, target))
+
+
+async def _admitted(handle: Callable[[], Awaitable[HttpResponse]]) -> HttpResponse:
+    """What ``handle()`` answers if the in-flight limit admits the request; 429 otherwise."""
     if not IN_FLIGHT.admit():
         return _too_many()
     try:
-        return await sync_to_async(_run, thread_sensitive=True)(request, target)
+        return await handle()
     finally:
         IN_FLIGHT.release()
 

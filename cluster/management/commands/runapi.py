@@ -6,9 +6,11 @@ processes, because under ASGI Django runs every sync view of a process on one th
 
 Before serving it makes what clients need, as k3s does on start: the system namespaces
 (``default``, ``kube-system``, ...), the cluster CA and a serving
-certificate (``cluster.api.pki``), and an admin kubeconfig with a bearer token
-(``cluster.api.kubeconfig``). The token lives in the database, so the database must be
-migrated first; ``runapi`` never migrates by itself, so that API replicas never race to.
+certificate (``cluster.api.pki``), an admin kubeconfig with a bearer token
+(``cluster.api.kubeconfig``), and the token node agents accept from the API server
+(``pki/apiserver-kubelet-client.token``, ``cluster.api.kubeletclient``). The admin token lives
+in the database, so the database must be migrated first; ``runapi`` never migrates by itself,
+so that API replicas never race to.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from cluster.api import transport
 from cluster.api.kubeconfig import ensure_admin_kubeconfig, server_url
+from cluster.api.kubeletclient import ensure_client_token
 from cluster.api.pki import PkiError, ServingPki, ensure_pki, serving_names
 from cluster.registry.bootstrap import ensure_system_namespaces
 from cluster.registry.catalog import default_registry
@@ -83,6 +86,7 @@ class Command(BaseCommand):
         require_migrated_database()
         ensure_system_namespaces(default_registry())
         tls = self._serving_pki(host) if secure else None
+        ensure_client_token(settings.CLUSTER_PKI_DIR)
         kubeconfig: Path = settings.CLUSTER_KUBECONFIG
         ensure_admin_kubeconfig(
             kubeconfig,

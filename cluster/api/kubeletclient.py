@@ -1,0 +1,152 @@
+"""The API server as a client of node agents: its credential, and one streamed HTTPS GET.
+
+kube-apiserver reaches kubelets with a client credential of its own (``--kubelet-client-*``).
+Ours is a bearer token that ``runapi`` generates into ``<data dir>/pki/`` on start
+(``TOKEN_FILE``); agents are given the path of that file (``--api-server-token-file``) and
+accept nothing else. It is a random 32-byte token, readable by its owner only.
+
+The agent serves TLS with a self-signed certificate whose SHA-256 fingerprint it publishes on
+its Node (``nodeagent.servingcert``). The connection here does not verify the certificate
+against a CA, since there is none; it pins it: the handshake's certificate must have the Node's
+published fingerprint, or nothing is sent (not even the token).
+
+The request is spoken with h11 over asyncio streams, so that a followed log costs the API a
+coroutine, not a thread, however long it lasts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import secrets
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import h11
+
+from cluster.api.files import replace_file
+
+TOKEN_FILE = "apiserver-kubelet-client.token"
+CONNECT_TIMEOUT_SECONDS = 10.0
+_READ_BYTES = 65536
+
+
+class KubeletUnreachable(Exception):
+    """The agent could not be reached, or was not the one its Node vouches for."""
+
+
+def ensure_client_token(pki_dir: Path) -> Path:
+    """The API server's token file for agents, generated if missing; its path."""
+    path = pki_dir / TOKEN_FILE
+    if not path.exists():
+        pki_dir.mkdir(parents=True, exist_ok=True)
+        replace_file(path, secrets.token_urlsafe(32).encode() + b"\n", mode=0o600)
+    return path
+
+
+def client_token(pki_dir: Path) -> str:
+    return ensure_client_token(pki_dir).read_text().strip()
+
+
+@dataclass(frozen=True)
+class KubeletEndpoint:
+    """Where a node's agent serves, and the fingerprint its certificate must have."""
+
+    host: str
+    port: int
+    fingerprint: str
+
+    def url(self, target: str) -> str:
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{shown}:{self.port}{target}"
+
+
+@dataclass
+class KubeletResponse:
+    """The agent's answer: status, content type, and the body still to be read."""
+
+    status: int
+    content_type: str
+    _reader: asyncio.StreamReader
+    _writer: asyncio.StreamWriter
+    _conn: h11.Connection
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body as it arrives; the connection is closed at the end or when abandoned."""
+        try:
+            while True:
+                event = await _next_event(self._conn, self._reader)
+                if isinstance(event, h11.Data):
+                    yield bytes(event.data)
+                elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                    return
+        finally:
+            await self.close()
+
+    async def body(self) -> bytes:
+        return b"".join([chunk async for chunk in self.chunks()])
+
+    async def close(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await self._writer.wait_closed()
+
+
+async def get(endpoint: KubeletEndpoint, target: str, *, token: str) -> KubeletResponse:
+    """Send ``GET target`` to the agent, with the API server's token; its response head."""
+    request = h11.Request(
+        method="GET",
+        target=target,
+        headers=[
+            ("Host", f"{endpoint.host}:{endpoint.port}"),
+            ("Authorization", f"Bearer {token}"),
+            ("Connection", "close"),
+        ],
+    )
+    reader, writer = await _connect(endpoint)
+    conn = h11.Connection(h11.CLIENT)
+    try:
+        writer.write(conn.send(request) + (conn.send(h11.EndOfMessage()) or b""))
+        event = await _next_event(conn, reader)
+    except (OSError, ssl.SSLError, h11.ProtocolError) as e:
+        writer.close()
+        raise KubeletUnreachable(str(e)) from e
+    if not isinstance(event, h11.Response):
+        writer.close()
+        raise KubeletUnreachable("the node agent closed the connection without answering")
+    headers = {name.decode().lower(): value.decode("latin-1") for name, value in event.headers}
+    return KubeletResponse(event.status_code, headers.get("content-type", ""), reader, writer, conn)
+
+
+async def _connect(endpoint: KubeletEndpoint) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    context = ssl.create_default_context()
+    # Trust comes from the pinned fingerprint below, not from a CA (see the module docstring).
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(endpoint.host, endpoint.port, ssl=context),
+            CONNECT_TIMEOUT_SECONDS,
+        )
+    except (OSError, ssl.SSLError, TimeoutError) as e:
+        raise KubeletUnreachable(str(e) or type(e).__name__) from e
+    tls = writer.get_extra_info("ssl_object")
+    der = tls.getpeercert(binary_form=True) if tls is not None else None
+    if not der or hashlib.sha256(der).hexdigest() != endpoint.fingerprint:
+        writer.close()
+        raise KubeletUnreachable(
+            "the node agent's serving certificate is not the one its Node published"
+        )
+    return reader, writer
+
+
+async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader) -> object:
+    """The next h11 event, reading from the network as it needs."""
+    while True:
+        event = conn.next_event()
+        if event is not h11.NEED_DATA:
+            return event
+        conn.receive_data(await reader.read(_READ_BYTES))
