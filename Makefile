@@ -14,7 +14,7 @@ STAMP := $(VENV)/.pilothouse-installed
 TEST_DATABASE_URL := postgresql://pilothouse:pilothouse@127.0.0.1:5432/pilothouse
 TEST_REDIS_URL := redis://127.0.0.1:6379/0
 
-.PHONY: up install services test lint typecheck imports test-docker bench-store bench-api
+.PHONY: up install services test lint typecheck imports test-docker bench-store bench-api bench-scheduler bench-startup
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,18 +23,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Run the cluster in the foreground (so far: the API process, HTTPS, with an admin kubeconfig
-## in .cluster/kubeconfig). Ctrl-C stops it.
+## Run the cluster in the foreground: the API (HTTPS, admin kubeconfig in .cluster/kubeconfig),
+## a Celery worker (scheduler and controllers), Celery beat and a node agent for this machine.
+## The examples' image is built from Debian's busybox-static when Docker answers (no pull).
+## Ctrl-C stops it all.
 up: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	exec $(BIN)/python manage.py runapi
+	-bash scripts/busybox-image.sh pilothouse/busybox:local
+	exec $(BIN)/python manage.py runcluster
 
 ## Install and start PostgreSQL, Redis and the Docker engine (Debian, as root).
 services:
 	bash scripts/services.sh
 
-test test-docker bench-store bench-api: export DATABASE_URL ?= $(TEST_DATABASE_URL)
-test test-docker: export REDIS_URL ?= $(TEST_REDIS_URL)
+test test-docker bench-store bench-api bench-scheduler bench-startup: export DATABASE_URL ?= $(TEST_DATABASE_URL)
+test test-docker bench-scheduler: export REDIS_URL ?= $(TEST_REDIS_URL)
 
 ## What CI runs: services, then lint, format, types, import layers and the whole test suite.
 test: services $(STAMP)
@@ -65,3 +68,12 @@ bench-store: services $(STAMP)
 ## The API benchmark: runapi over HTTPS against the PostgreSQL that services.sh provides.
 bench-api: services $(STAMP)
 	$(BIN)/python bench/api.py
+
+## The scheduler benchmark: a Celery worker binding pods on 1,000 nodes, against the PostgreSQL
+## and Redis that services.sh provides.
+bench-scheduler: services $(STAMP)
+	$(BIN)/python bench/scheduler.py
+
+## The pod startup benchmark: a node agent on Docker (50 pods), then 100 simulated nodes.
+bench-startup: services $(STAMP)
+	$(BIN)/python bench/startup.py

@@ -188,29 +188,10 @@ ensure_busybox_image() {
         say "image $BUSYBOX_IMAGE present"
         return 0
     fi
-    # A static binary runs in an image with nothing else in it; ldd fails on static binaries.
-    if [[ ! -x $BUSYBOX ]] || ldd "$BUSYBOX" >/dev/null 2>&1; then
-        lack "a statically linked $BUSYBOX to build $BUSYBOX_IMAGE:" \
-            "as root, run: apt-get install busybox-static"
-        return 0
-    fi
     say "building $BUSYBOX_IMAGE from $BUSYBOX"
-    local context
-    context=$(mktemp -d)
-    cp "$BUSYBOX" "$context/busybox"
-    # FROM scratch: no base image to pull. The exec-form RUN needs no shell in the image.
-    cat >"$context/Dockerfile" <<'EOF'
-FROM scratch
-COPY busybox /bin/busybox
-RUN ["/bin/busybox", "--install", "-s", "/bin"]
-CMD ["/bin/sh"]
-EOF
-    # The classic builder, with no network: it can neither pull a frontend nor anything else.
-    if ! DOCKER_BUILDKIT=0 timeout 300 \
-        docker build --network none -q -t "$BUSYBOX_IMAGE" "$context"; then
-        lack "building $BUSYBOX_IMAGE failed (see the docker build output above)"
+    if ! bash "$(dirname "${BASH_SOURCE[0]}")/busybox-image.sh" "$BUSYBOX_IMAGE"; then
+        lack "the image $BUSYBOX_IMAGE (see the reason above)"
     fi
-    rm -rf "$context"
 }
 
 main() {
