@@ -1,0 +1,150 @@
+"""``make up``'s cluster end to end: ``manage.py runcluster`` on the embedded defaults.
+
+One real cluster as a newcomer gets it: SQLite, the file-system broker, the API, a Celery
+worker, beat and a node agent on the Docker engine, all started by ``runcluster``. The README's
+first steps then work with kubectl: the example RC's pods are scheduled onto this machine's
+node and run in Docker, the Service gets their endpoints, ``kubectl logs`` shows a pod's
+output, and deleting removes the containers. Nothing is pulled: the examples' image is built
+from busybox-static by ``scripts/busybox-image.sh`` (as ``make up`` does), the sandbox image by
+the agent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from tests.controlplane.cluster import eventually
+from tests.e2e.cluster import Kubectl
+from tests.serving import REPO_ROOT, free_port, manage, server_env
+
+pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
+
+NODE_LABEL = "io.pilothouse.node"
+
+
+@dataclass(frozen=True)
+class RunningCluster:
+    kubectl: Kubectl
+    node: str
+    log: Path
+
+
+def _node_containers(client: docker.DockerClient, node: str) -> list[Any]:
+    found: list[Any] = client.containers.list(all=True, filters={"label": f"{NODE_LABEL}={node}"})
+    return found
+
+
+@pytest.fixture
+def docker_client() -> Iterator[docker.DockerClient]:
+    client = docker.from_env(timeout=60)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[RunningCluster]:
+    subprocess.run(
+        ["bash", "scripts/busybox-image.sh", "pilothouse/busybox:local"],
+        cwd=REPO_ROOT,
+        check=True,
+        timeout=300,
+    )
+    data = tmp_path / "data"
+    env = server_env(
+        data,
+        database_url=None,  # the embedded SQLite default, as make up
+        CLUSTER_API_BIND=f"127.0.0.1:{free_port()}",
+        CLUSTER_API_WORKERS="2",
+        NODEAGENT_KUBELET_PORT="0",
+    )
+    manage(env, "migrate", "--noinput")
+    node = f"runcluster-{os.getpid()}"
+    log = tmp_path / "runcluster.log"
+    home = tmp_path / "home"
+    home.mkdir()
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runcluster", "--node-name", node],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        kubeconfig = data / "kubeconfig"
+        eventually(kubeconfig.exists, timeout=60)
+        yield RunningCluster(Kubectl(kubeconfig, home), node, log)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        for container in _node_containers(docker_client, node):
+            container.remove(force=True)
+
+
+def _pods(kubectl: Kubectl) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = kubectl.json("pods")["items"]
+    return items
+
+
+def test_the_readme_first_steps_run_real_containers(
+    cluster: RunningCluster, docker_client: docker.DockerClient
+) -> None:
+    kubectl = cluster.kubectl
+
+    def node_ready() -> bool:
+        rc, out, _ = kubectl("get", "node", cluster.node, "-o", "json")
+        conditions = json.loads(out)["status"]["conditions"] if rc == 0 else []
+        return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+    eventually(node_ready, timeout=90, interval=0.5)
+    kubectl.ok("apply", "-f", str(REPO_ROOT / "examples" / "pod.yaml"))
+    kubectl.ok("apply", "-f", str(REPO_ROOT / "examples" / "rc.yaml"))
+    kubectl.ok("expose", "rc", "web", "--port", "80", "--target-port", "8080")
+
+    def all_running() -> bool:
+        pods = _pods(kubectl)
+        return len(pods) == 4 and all(
+            p["status"].get("phase") == "Running" and p["spec"].get("nodeName") == cluster.node
+            for p in pods
+        )
+
+    eventually(all_running, timeout=120, interval=0.5)
+    web_ips = sorted(
+        p["status"]["podIP"] for p in _pods(kubectl) if p["metadata"]["name"] != "hello"
+    )
+
+    def endpoints() -> list[str]:
+        subsets = kubectl.json("endpoints", "web").get("subsets") or []
+        return sorted(a["ip"] for s in subsets for a in s.get("addresses") or [])
+
+    eventually(lambda: endpoints() == web_ips, timeout=60)
+    assert kubectl.ok("logs", "hello") == "hello from pilothouse\n"
+    # A sandbox and an app container per pod, labelled with this node.
+    assert len(_node_containers(docker_client, cluster.node)) == 8
+
+    kubectl.ok("delete", "rc", "web", "--wait=false")
+    # The garbage collector deletes the RC's pods with their 30 s grace period; shorten it.
+    kubectl.ok("delete", "pods", "--all", "--grace-period=1", "--wait=false")
+    eventually(lambda: _pods(kubectl) == [], timeout=90, interval=0.5)
+    eventually(lambda: _node_containers(docker_client, cluster.node) == [], timeout=30)
+    assert "Traceback" not in cluster.log.read_text()
