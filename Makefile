@@ -14,7 +14,7 @@ STAMP := $(VENV)/.pilothouse-installed
 TEST_DATABASE_URL := postgresql://pilothouse:pilothouse@127.0.0.1:5432/pilothouse
 TEST_REDIS_URL := redis://127.0.0.1:6379/0
 
-.PHONY: up install services test lint typecheck imports test-docker bench-store bench-api bench-scheduler bench-startup
+.PHONY: up install services test lint typecheck imports test-docker bench-store bench-api bench-scheduler bench-startup bench-proxy
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ up: $(STAMP)
 services:
 	bash scripts/services.sh
 
-test test-docker bench-store bench-api bench-scheduler bench-startup: export DATABASE_URL ?= $(TEST_DATABASE_URL)
+test test-docker bench-store bench-api bench-scheduler bench-startup bench-proxy: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test test-docker bench-scheduler: export REDIS_URL ?= $(TEST_REDIS_URL)
 
 ## What CI runs: services, then lint, format, types, import layers and the whole test suite.
@@ -77,3 +77,7 @@ bench-scheduler: services $(STAMP)
 ## The pod startup benchmark: a node agent on Docker (50 pods), then 100 simulated nodes.
 bench-startup: services $(STAMP)
 	$(BIN)/python bench/startup.py
+
+## The proxy benchmark: requests/s through a NodePort against straight to the pod IP (root).
+bench-proxy: services $(STAMP)
+	$(BIN)/python bench/proxy.py

@@ -194,6 +194,8 @@ def docker_phase(plan: Plan, client: ApiClient, kubeconfig: Path, data: Path) ->
     namespace = "bench-docker"
     create_namespace(client, namespace)
     args = ["--node-name", DOCKER_NODE, "--infra-image", INFRA_IMAGE, "--data-dir", str(data)]
+    # runapi alone gives nodes no podCIDR: Docker's default network, and no Service proxy.
+    args += ["--network", "bridge", "--proxy-mode", "none"]
     try:
         with agent_process(kubeconfig, data.parent / "docker-agent.log", *args):
             wait_for_nodes(client, [DOCKER_NODE])

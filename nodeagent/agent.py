@@ -7,6 +7,7 @@ pods' containers running, as stopping kubelet does; the next agent adopts them.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -19,6 +20,7 @@ from nodeagent.config import AgentConfig
 from nodeagent.events import EventRecorder
 from nodeagent.kubeconfig import load_kubeconfig
 from nodeagent.logserver import LogServer
+from nodeagent.networking import Networking
 from nodeagent.node import LeaseRenewer, NodeStatusReporter, gather_facts
 from nodeagent.pods.probes import run_probe, simulated_probe
 from nodeagent.pods.sync import NodeSettings, PodSyncer
@@ -101,6 +103,9 @@ class Agent:
         self.monitor = ContainerMonitor(
             self.runtime, config.node_name, self.workers, stop=self.stop
         )
+        self.networking = Networking(
+            config, runtime=self.runtime, client=self.client, node_ip=node_ip, stop=self.stop
+        )
 
     def _log_server(self, node_ip: str) -> LogServer | None:
         """The log server on the node's address, if the API server's token is configured."""
@@ -145,6 +150,7 @@ class Agent:
         }
         if self.log_server is not None:
             loops["log-server"] = self.log_server.serve
+        loops.update(self.networking.loops())
         return loops
 
     def _watch_pods(self) -> None:
@@ -157,10 +163,16 @@ class Agent:
             if time.monotonic() > deadline:
                 log.warning("Services not listed yet; starting pods without waiting for them")
                 break
+        # Pods start on the node's pod network, once it exists.
+        network = self.networking.wait_ready()
+        if network is None:
+            return
+        self.settings = dataclasses.replace(self.settings, network=network)
         self.reflector.run()
 
     def run(self) -> None:
-        """Run every loop until ``stop`` is set."""
+        """Run every loop until ``stop`` is set (the host's network checked first)."""
+        self.networking.prepare()
         threads = [
             threading.Thread(target=loop, name=name, daemon=True)
             for name, loop in self._loops().items()
@@ -173,7 +185,9 @@ class Agent:
         self.workers.listed_once.set()
         self.reflector.interrupt()
         self.service_reflector.interrupt()
+        self.networking.interrupt()
         if self.log_server is not None:
             self.log_server.shutdown()
         for thread in threads:
             thread.join(timeout=10)
+        self.networking.teardown()

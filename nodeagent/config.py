@@ -19,6 +19,10 @@ DEFAULT_INFRA_IMAGE = "registry.k8s.io/pause:3.10"
 # Kubelet's port, where the API server reaches the log server.
 DEFAULT_KUBELET_PORT = 10250
 RUNTIMES = ("docker", "simulated")
+PROXY_MODES = ("iptables", "userspace", "none")
+# The control plane's defaults (CLUSTER_CIDR, CLUSTER_SERVICE_CIDR).
+DEFAULT_CLUSTER_CIDR = "10.244.0.0/16"
+DEFAULT_SERVICE_CIDR = "10.96.0.0/12"
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,14 @@ class AgentConfig:
     runtime: str = "docker"
     infra_image: str = DEFAULT_INFRA_IMAGE
     data_dir: Path = Path(".cluster/nodes")
-    network: str = "bridge"
+    # The Docker network of the pods; empty: the node's own pod network from its podCIDR
+    # (``nodeagent.podnet``).
+    network: str = ""
+    # How Services are proxied (``nodeagent.proxy``): iptables, falling back to userspace
+    # where iptables cannot be used; "none" leaves Services to someone else.
+    proxy_mode: str = "iptables"
+    cluster_cidr: str = DEFAULT_CLUSTER_CIDR
+    service_cidr: str = DEFAULT_SERVICE_CIDR
     node_ip: str | None = None
     # Kubelet's container restart back-off: 10 s, doubling, at most 5 minutes.
     backoff_initial: float = 10.0
@@ -77,7 +88,19 @@ def _parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         default=default("INFRA_FROM_BINARY"),
         help="a static busybox binary: build --infra-image from it if the engine lacks it",
     )
-    p.add_argument("--network", default=default("NETWORK", "bridge"), help="Docker network")
+    p.add_argument(
+        "--network",
+        default=default("NETWORK", ""),
+        help="Docker network of the pods (default: the node's own, from its podCIDR)",
+    )
+    p.add_argument(
+        "--proxy-mode",
+        choices=PROXY_MODES,
+        default=default("PROXY_MODE", "iptables"),
+        help="how Services are proxied (iptables falls back to userspace if unavailable)",
+    )
+    p.add_argument("--cluster-cidr", default=default("CLUSTER_CIDR", DEFAULT_CLUSTER_CIDR))
+    p.add_argument("--service-cidr", default=default("SERVICE_CIDR", DEFAULT_SERVICE_CIDR))
     p.add_argument("--node-ip", default=default("NODE_IP"), help="the node's InternalIP")
     p.add_argument(
         "--backoff-initial",
@@ -144,6 +167,9 @@ def parse_config(argv: Sequence[str], env: Mapping[str, str] | None = None) -> A
         infra_image=args.infra_image,
         data_dir=data_dir.absolute(),
         network=args.network,
+        proxy_mode=args.proxy_mode,
+        cluster_cidr=args.cluster_cidr,
+        service_cidr=args.service_cidr,
         node_ip=args.node_ip,
         log_level=args.log_level.upper(),
         backoff_initial=args.backoff_initial,

@@ -15,10 +15,16 @@ it reads anything. The other parameters are kube's PodLogOptions: ``follow``, ``
 ``sinceSeconds``, ``sinceTime``, ``timestamps``, ``limitBytes``. Errors are ``v1 Status``.
 The response is plain text, ending when the output does (with ``follow``, when the container
 stops or the API server goes away).
+
+``POST /exec/<namespace>/<pod>/<container>?containerID=...&command=...`` (with kube's
+PodExecOptions ``stdin``, ``stdout``, ``stderr``, ``tty``) runs a command in that container
+for ``kubectl exec``: answered ``101``, the connection then carries the session
+(``nodeagent.execstream``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hmac
 import json
@@ -31,8 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from nodeagent import labels, timefmt
-from nodeagent.runtime.base import LogOptions, Runtime, RuntimeFailure
+from nodeagent import execstream, labels, timefmt
+from nodeagent.runtime.base import ExecRequest, LogOptions, Runtime, RuntimeFailure
 from nodeagent.servingcert import ServingCert
 
 log = logging.getLogger(__name__)
@@ -180,6 +186,38 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             stream.close()
 
+    def do_POST(self) -> None:
+        """``POST /exec/<namespace>/<pod>/<container>``: see ``nodeagent.execstream``."""
+        logs = self.server.logs
+        try:
+            logs.authenticate(self.headers.get("Authorization", ""))
+            url = urlsplit(self.path)
+            namespace, pod, container = _route(url.path, "exec")
+            query = parse_qs(url.query)
+            request = exec_request(query)
+            wanted = query.get("containerID", [""])[-1]
+            engine_id = logs.container_id(namespace, pod, container, wanted)
+            session = logs.runtime.attach_exec(engine_id, request)
+        except LogRequestError as e:
+            self._status(e.code, e.reason, e.message)
+            return
+        except RuntimeFailure as e:
+            self._status(500, "InternalError", str(e))
+            return
+        self.send_response(101)
+        self.send_header("Upgrade", execstream.PROTOCOL)
+        self.send_header("Connection", "Upgrade")
+        self.end_headers()
+        self.close_connection = True
+        # The session lasts as long as the command, however long it waits for input.
+        self.connection.settimeout(None)
+        try:
+            execstream.relay(session, request, self.rfile, self.wfile)
+        finally:
+            # Ends the input thread's read too (it holds ``rfile``, which ``finish`` closes).
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
     def _stream(self, chunks: Any, limit: int | None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
@@ -214,11 +252,29 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def _route(path: str) -> tuple[str, str, str]:
+def _route(path: str, root: str = "containerLogs") -> tuple[str, str, str]:
     parts = path.split("/")
-    if len(parts) != 5 or parts[1] != "containerLogs" or not all(parts[2:]):
+    if len(parts) != 5 or parts[1] != root or not all(parts[2:]):
         raise LogRequestError(404, "NotFound", "the server could not find the requested resource")
     return unquote(parts[2]), unquote(parts[3]), unquote(parts[4])
+
+
+def exec_request(query: Mapping[str, list[str]]) -> ExecRequest:
+    """kube's PodExecOptions from the query (``command`` repeated, one word each)."""
+
+    def flag(name: str) -> bool:
+        return query.get(name, [""])[-1] == "true"
+
+    command = query.get("command", [])
+    if not command:
+        raise LogRequestError(400, "BadRequest", "you must specify at least one command")
+    return ExecRequest(
+        command=command,
+        stdin=flag("stdin"),
+        stdout=flag("stdout"),
+        stderr=flag("stderr"),
+        tty=flag("tty"),
+    )
 
 
 def log_options(query: Mapping[str, str]) -> tuple[LogOptions, int | None]:

@@ -25,6 +25,7 @@ _SUBRESOURCE_SHAPES: dict[str, dict[str, Any]] = {
     "status": {"verbs": ["get", "patch", "update"]},
     "finalize": {"verbs": ["update"]},
     "binding": {"kind": "Binding", "verbs": ["create"]},
+    "exec": {"kind": "PodExecOptions", "verbs": ["create", "get"]},
     "scale": {
         "kind": "Scale",
         "group": "autoscaling",

@@ -10,7 +10,8 @@ its Node (``nodeagent.servingcert``). The connection here does not verify the ce
 against a CA, since there is none; it pins it: the handshake's certificate must have the Node's
 published fingerprint, or nothing is sent (not even the token).
 
-The request is spoken with h11 over asyncio streams, so that a followed log costs the API a
+The request is spoken with h11 over asyncio streams, so that a followed log (or an exec
+session, on a connection switched to another protocol by ``upgrade``) costs the API a
 coroutine, not a thread, however long it lasts.
 """
 
@@ -114,6 +115,65 @@ async def get(endpoint: KubeletEndpoint, target: str, *, token: str) -> KubeletR
     except (OSError, ssl.SSLError, h11.ProtocolError) as e:
         writer.close()
         raise KubeletUnreachable(str(e)) from e
+    if not isinstance(event, h11.Response):
+        writer.close()
+        raise KubeletUnreachable("the node agent closed the connection without answering")
+    headers = {name.decode().lower(): value.decode("latin-1") for name, value in event.headers}
+    return KubeletResponse(event.status_code, headers.get("content-type", ""), reader, writer, conn)
+
+
+@dataclass
+class KubeletChannel:
+    """A connection the agent switched to another protocol (``101``): raw bytes both ways."""
+
+    _reader: asyncio.StreamReader
+    _writer: asyncio.StreamWriter
+    # What arrived with the 101, before the reader's own bytes.
+    _pending: bytes
+
+    async def read_exactly(self, size: int) -> bytes:
+        """``size`` bytes; ``asyncio.IncompleteReadError`` if the agent closes before."""
+        taken, self._pending = self._pending[:size], self._pending[size:]
+        if len(taken) == size:
+            return taken
+        return taken + await self._reader.readexactly(size - len(taken))
+
+    async def write(self, data: bytes) -> None:
+        self._writer.write(data)
+        await self._writer.drain()
+
+    async def close(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await self._writer.wait_closed()
+
+
+async def upgrade(
+    endpoint: KubeletEndpoint, target: str, *, token: str, protocol: str
+) -> KubeletChannel | KubeletResponse:
+    """Send ``POST target`` asking to switch to ``protocol``; the switched connection, or the
+    agent's refusal (a response to read)."""
+    request = h11.Request(
+        method="POST",
+        target=target,
+        headers=[
+            ("Host", f"{endpoint.host}:{endpoint.port}"),
+            ("Authorization", f"Bearer {token}"),
+            ("Connection", "Upgrade"),
+            ("Upgrade", protocol),
+            ("Content-Length", "0"),
+        ],
+    )
+    reader, writer = await _connect(endpoint)
+    conn = h11.Connection(h11.CLIENT)
+    try:
+        writer.write(conn.send(request) + (conn.send(h11.EndOfMessage()) or b""))
+        event = await _next_event(conn, reader)
+    except (OSError, ssl.SSLError, h11.ProtocolError) as e:
+        writer.close()
+        raise KubeletUnreachable(str(e)) from e
+    if isinstance(event, h11.InformationalResponse) and event.status_code == 101:
+        return KubeletChannel(reader, writer, bytes(conn.trailing_data[0]))
     if not isinstance(event, h11.Response):
         writer.close()
         raise KubeletUnreachable("the node agent closed the connection without answering")

@@ -275,7 +275,7 @@ async def open_log(username: str, target: Target, query: QueryDict) -> AsyncIter
         url = location.endpoint.url(location.target.partition("?")[0])
         raise ServiceUnavailable(f'Get "{url}": {e}') from e
     if response.status != 200:
-        raise _agent_error(await response.body(), response.status)
+        raise agent_error(await response.body(), response.status)
     return response.chunks()
 
 
@@ -285,7 +285,7 @@ async def _nothing() -> AsyncIterator[bytes]:
         yield chunk
 
 
-def _agent_error(body: bytes, code: int) -> StoreError:
+def agent_error(body: bytes, code: int) -> StoreError:
     try:
         status = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -298,7 +298,7 @@ def _agent_error(body: bytes, code: int) -> StoreError:
 # -- ASGI, below Django (cluster.api.routing) --
 
 
-def _authenticate(token: str) -> str | None:
+def authenticate_token(token: str) -> str | None:
     """The token's username; the lookup's database connection goes back to the pool at once."""
     try:
         user = user_for_token(token)
@@ -311,7 +311,7 @@ async def log_app(scope: Scope, receive: Any, send: Any) -> None:
     """Serve one log request from an API client."""
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     token = bearer_token(headers.get("authorization", ""))
-    username = await sync_to_async(_authenticate, thread_sensitive=False)(token)
+    username = await sync_to_async(authenticate_token, thread_sensitive=False)(token)
     if username is None:
         status = failure_status(code=401, reason="Unauthorized", message="Unauthorized")
         await _answer(send, status)

@@ -5,10 +5,11 @@ ASGI each of those middlewares hops to the request's sync thread and back. API c
 (kubectl, client-go, the node agent) authenticate with bearer tokens and need none of it:
 measured with bench/api.py, the hops cost about half of a create's time in the worker. So a
 request to an API path that carries no session cookie is served without them: watches by
-``watchapp``, pod logs by ``podlogs``, the verbs on resource paths by ``restapp`` (all below
-Django's request handling), and discovery, ``/version`` and ``/openapi`` by a Django handler
-whose only middleware is the bearer-token check. Everything else (the admin, the API docs, a staff
-session reading the API in a browser) keeps the full stack from settings.MIDDLEWARE.
+``watchapp``, pod logs by ``podlogs``, exec (a WebSocket, cookie or not) by ``podexec``, the
+verbs on resource paths by ``restapp`` (all below Django's request handling), and discovery,
+``/version`` and ``/openapi`` by a Django handler whose only middleware is the bearer-token
+check. Everything else (the admin, the API docs, a staff session reading the API in a browser)
+keeps the full stack from settings.MIDDLEWARE.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
-from cluster.api import podlogs, restapp, watchapp
+from cluster.api import podexec, podlogs, restapp, watchapp
 from cluster.api.watchapp import Receive, Scope, Send
 
 API_MIDDLEWARE = ("cluster.api.authentication.BearerTokenMiddleware",)
@@ -66,7 +67,9 @@ class Router:
         self.lean = lean
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_api_request(scope):
+        if scope.get("type") in ("http", "websocket") and podexec.is_exec(scope):
+            await podexec.exec_app(scope, receive, send)
+        elif not is_api_request(scope):
             await self.full(scope, receive, send)
         elif watchapp.is_watch(scope):
             await watchapp.watch_app(scope, receive, send)

@@ -58,6 +58,6 @@ def resolve(table: ResourceTable, group: str, version: str, rest: str) -> Target
 
 # Subresources served by dedicated handlers rather than by a strategy.
 EXTRA_SUBRESOURCES: dict[str, tuple[str, ...]] = {
-    "Pod": ("binding", "log"),
+    "Pod": ("binding", "exec", "log"),
     "ReplicationController": ("scale",),
 }

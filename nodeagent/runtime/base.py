@@ -127,6 +127,44 @@ class LogStream(Protocol):
 
 
 @dataclass(frozen=True)
+class ExecRequest:
+    """A command to run in a container with its streams attached (kube's PodExecOptions)."""
+
+    command: list[str]
+    stdin: bool = False
+    stdout: bool = True
+    stderr: bool = True
+    tty: bool = False
+
+
+class ExecSession(Protocol):
+    """A command running in a container with its streams attached (``kubectl exec``)."""
+
+    def output(self) -> Iterator[tuple[int, bytes]]:
+        """(1 for stdout or 2 for stderr, bytes) as the command writes them; ends when the
+        command's output does. With a TTY everything comes as stdout."""
+        ...
+
+    def write(self, data: bytes) -> None:
+        """Send ``data`` to the command's standard input."""
+        ...
+
+    def close_stdin(self) -> None:
+        """End the command's standard input (it reads end-of-file)."""
+        ...
+
+    def resize(self, width: int, height: int) -> None:
+        """Resize the command's TTY."""
+        ...
+
+    def exit_code(self) -> int:
+        """The command's exit code, once its output has ended."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
 class ContainerSummary:
     """A container's identity and coarse state: what a cheap listing tells."""
 
@@ -172,6 +210,11 @@ class Runtime(Protocol):
 
     def exec(self, container_id: str, command: list[str], timeout: float) -> ExecResult:
         """Run ``command`` in the running container, waiting at most ``timeout`` seconds."""
+        ...
+
+    def attach_exec(self, container_id: str, request: ExecRequest) -> ExecSession:
+        """Start ``request.command`` in the running container with its streams attached;
+        ``RuntimeFailure`` if the engine cannot (or the runtime does not exec)."""
         ...
 
     def remove(self, container_id: str) -> None:

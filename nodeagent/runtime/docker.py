@@ -7,10 +7,13 @@ except where ``containers`` asks for the full state on purpose.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
 import tarfile
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from typing import Any
 import docker
 import docker.errors
 import docker.types
+import docker.utils.socket
 import requests.exceptions
 
 from nodeagent.runtime.base import (
@@ -25,7 +29,9 @@ from nodeagent.runtime.base import (
     ContainerConfig,
     ContainerState,
     ContainerSummary,
+    ExecRequest,
     ExecResult,
+    ExecSession,
     ImageMissing,
     LogOptions,
     LogStream,
@@ -44,6 +50,8 @@ _STATES: dict[str, ContainerState] = {
 # Docker's "never happened" time.
 _ZERO_TIME = "0001-01-01T00:00:00Z"
 _ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
+# How long an exec whose output ended may take to be reported as exited.
+_EXEC_EXIT_SECONDS = 5.0
 
 
 def _time(value: str | None) -> datetime | None:
@@ -111,6 +119,42 @@ class DockerRuntime:
             return bool(self.api.ping())
         except _ENGINE_ERRORS:
             return False
+
+    def ensure_network(self, name: str, *, subnet: str, gateway: str, bridge: str) -> None:
+        """A bridge network ``name`` on the Linux bridge ``bridge`` with ``subnet``: found
+        (a restart reuses it) or created; one with another subnet is an error."""
+        try:
+            found = self.api.networks(names=[name])
+            existing = [n for n in found if n.get("Name") == name]
+            if existing:
+                pools = (existing[0].get("IPAM") or {}).get("Config") or []
+                if not any(p.get("Subnet") == subnet for p in pools):
+                    raise RuntimeFailure(f"network {name} exists with another subnet: {pools}")
+                return
+            self.api.create_network(
+                name,
+                driver="bridge",
+                ipam=docker.types.IPAMConfig(
+                    pool_configs=[docker.types.IPAMPool(subnet=subnet, gateway=gateway)]
+                ),
+                options={"com.docker.network.bridge.name": bridge},
+                labels={"io.pilothouse.network": name},
+                check_duplicate=True,
+            )
+        except _ENGINE_ERRORS as e:
+            raise RuntimeFailure(_explain(e)) from e
+
+    def remove_network(self, name: str) -> bool:
+        """Remove network ``name``; False if it is gone already or containers still use it."""
+        try:
+            self.api.remove_network(name)
+        except docker.errors.APIError as e:
+            if e.status_code in (403, 404, 409):
+                return False
+            raise RuntimeFailure(_explain(e)) from e
+        except _ENGINE_ERRORS as e:
+            raise RuntimeFailure(_explain(e)) from e
+        return True
 
     def _list(self, labels: Mapping[str, str]) -> list[dict[str, Any]]:
         selector = [f"{key}={value}" for key, value in labels.items()]
@@ -266,6 +310,22 @@ class DockerRuntime:
         text = b"".join(output).decode(errors="replace")
         return ExecResult(exit_code=int(code) if code is not None else None, output=text)
 
+    def attach_exec(self, container_id: str, request: ExecRequest) -> ExecSession:
+        try:
+            created = self.api.exec_create(
+                container_id,
+                request.command,
+                stdin=request.stdin,
+                stdout=request.stdout,
+                stderr=request.stderr,
+                tty=request.tty,
+            )
+            exec_id = str(created["Id"])
+            sock = self.api.exec_start(exec_id, socket=True, tty=request.tty)
+        except _ENGINE_ERRORS as e:
+            raise RuntimeFailure(_explain(e)) from e
+        return _DockerExec(self.api, exec_id, sock, tty=request.tty)
+
     def remove(self, container_id: str) -> None:
         try:
             self.api.remove_container(container_id, force=True, v=True)
@@ -291,3 +351,55 @@ class DockerRuntime:
         except _ENGINE_ERRORS as e:
             raise RuntimeFailure(_explain(e)) from e
         return stream
+
+
+class _DockerExec:
+    """An exec attached through the engine's hijacked connection: output arrives in the
+    engine's multiplexed frames (raw with a TTY), stdin is written to the same socket and
+    ended by shutting its write side, as ``docker exec -i`` does."""
+
+    def __init__(self, api: docker.APIClient, exec_id: str, sock: Any, *, tty: bool) -> None:
+        self.api = api
+        self.exec_id = exec_id
+        self.sock = sock
+        # exec_start hands over a SocketIO around the connection's socket; writes and the
+        # half-close need the socket itself.
+        self.raw: socket.socket = getattr(sock, "_sock", sock)
+        self.tty = tty
+
+    def output(self) -> Iterator[tuple[int, bytes]]:
+        try:
+            for stream, data in docker.utils.socket.frames_iter(self.sock, self.tty):
+                yield int(stream), bytes(data)
+        except OSError:
+            return
+
+    def write(self, data: bytes) -> None:
+        with contextlib.suppress(OSError):
+            self.raw.sendall(data)
+
+    def close_stdin(self) -> None:
+        with contextlib.suppress(OSError):
+            self.raw.shutdown(socket.SHUT_WR)
+
+    def resize(self, width: int, height: int) -> None:
+        with contextlib.suppress(*_ENGINE_ERRORS):
+            self.api.exec_resize(self.exec_id, height=height, width=width)
+
+    def exit_code(self) -> int:
+        # The engine may report the exec as running for a moment after its output ended.
+        deadline = time.monotonic() + _EXEC_EXIT_SECONDS
+        while True:
+            try:
+                state = self.api.exec_inspect(self.exec_id)
+            except _ENGINE_ERRORS as e:
+                raise RuntimeFailure(_explain(e)) from e
+            if not state.get("Running") or time.monotonic() > deadline:
+                return int(state.get("ExitCode") or 0)
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        with contextlib.suppress(OSError):
+            self.raw.close()

@@ -29,7 +29,9 @@ from nodeagent.runtime.base import (
     Container,
     ContainerConfig,
     ContainerSummary,
+    ExecRequest,
     ExecResult,
+    ExecSession,
     LogOptions,
     LogStream,
     RuntimeFailure,
@@ -132,6 +134,10 @@ class SimulatedRuntime:
     def exec(self, container_id: str, command: list[str], timeout: float) -> ExecResult:
         """Every command succeeds, silently."""
         return ExecResult(exit_code=0, output="")
+
+    def attach_exec(self, container_id: str, request: ExecRequest) -> ExecSession:
+        """Simulated containers run no processes to attach to."""
+        raise RuntimeFailure("the simulated runtime does not support exec")
 
     def remove(self, container_id: str) -> None:
         with self._lock:

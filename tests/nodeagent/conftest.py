@@ -16,8 +16,9 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import docker
@@ -149,6 +150,9 @@ class Agents:
             data_dir=self.data_dir,
             backoff_initial=1.0,
             backoff_max=4.0,
+            # This API has no node IPAM controller; Services are the proxy tests' business.
+            network="bridge",
+            proxy_mode="none",
         )
 
     def start(self, config: AgentConfig | None = None) -> Agent:
@@ -166,6 +170,8 @@ class Agents:
             NODEAGENT_NODE_NAME=self.node_name,
             NODEAGENT_INFRA_IMAGE=self.infra_image,
             NODEAGENT_DATA_DIR=str(self.data_dir),
+            NODEAGENT_NETWORK="bridge",
+            NODEAGENT_PROXY_MODE="none",
         )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with (self.data_dir / f"agent-{len(self.processes)}.log").open("wb") as log:
@@ -204,3 +210,40 @@ def agents(
     finally:
         handle.stop_all()
         remove_node_containers(docker_client, node_name)
+
+
+# -- an agent as it runs in a cluster: node credentials and a log (and exec) server --
+
+TOKEN_FILE = Path("pki") / "apiserver-kubelet-client.token"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def log_agent(agent_api: AgentApi, agents: Agents, tmp_path: Path) -> Agent:
+    """An agent with node credentials and a log server, once its Node is registered."""
+    node_config = tmp_path / "node.kubeconfig"
+    env = server_env(agent_api.server.data_dir, database_url=agent_api.database_url)
+    manage(
+        env,
+        "createtoken",
+        *("--node", agents.node_name, "--server", agent_api.server.url),
+        *("--kubeconfig", str(node_config)),
+    )
+    config = replace(
+        agents.config(),
+        kubeconfig=node_config,
+        kubelet_port=0,
+        api_server_token_file=agent_api.server.data_dir / TOKEN_FILE,
+    )
+    agent = agents.start(config)
+    deadline = time.monotonic() + 30
+    while agent.reporter.node is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert agent.reporter.node is not None, "the agent never registered its node"
+    return agent

@@ -13,7 +13,6 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import pytest
 from nodeagent.agent import Agent
 from tests.e2e.cluster import Api
 from tests.kubectl import kubectl, kubectl_stream
-from tests.nodeagent.conftest import AgentApi, Agents
+from tests.nodeagent.conftest import TOKEN_FILE, AgentApi, Agents
 from tests.nodeagent.pods import (
     container,
     container_state,
@@ -32,44 +31,10 @@ from tests.nodeagent.pods import (
     wait_for_pod,
     waiting_reason,
 )
-from tests.serving import manage, server_env
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e]
 
-TOKEN_FILE = Path("pki") / "apiserver-kubelet-client.token"
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ")
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def log_agent(agent_api: AgentApi, agents: Agents, tmp_path: Path) -> Agent:
-    """An agent with node credentials and a log server, once its Node is registered."""
-    node_config = tmp_path / "node.kubeconfig"
-    env = server_env(agent_api.server.data_dir, database_url=agent_api.database_url)
-    manage(
-        env,
-        "createtoken",
-        *("--node", agents.node_name, "--server", agent_api.server.url),
-        *("--kubeconfig", str(node_config)),
-    )
-    config = replace(
-        agents.config(),
-        kubeconfig=node_config,
-        kubelet_port=0,
-        api_server_token_file=agent_api.server.data_dir / TOKEN_FILE,
-    )
-    agent = agents.start(config)
-    deadline = time.monotonic() + 30
-    while agent.reporter.node is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert agent.reporter.node is not None, "the agent never registered its node"
-    return agent
 
 
 def _logs(agent_api: AgentApi, home: Path, namespace: str, *args: str) -> tuple[int, str, str]:

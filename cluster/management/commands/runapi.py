@@ -107,6 +107,8 @@ class Command(BaseCommand):
             # Django implements no ASGI lifespan events; "auto" would only log that.
             lifespan="off",
             http=transport.PROTOCOL,
+            # kubectl exec's WebSocket (cluster.api.podexec).
+            ws="wsproto",
             log_level="info",
         )
 
