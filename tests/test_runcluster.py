@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,15 @@ def _pods(kubectl: Kubectl) -> list[dict[str, Any]]:
     return items
 
 
+def _fetch(url: str) -> str:
+    """One GET with a short timeout; a refused or reset connection counts as no answer."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return str(response.read().decode().strip())
+    except OSError:
+        return ""
+
+
 def test_the_readme_first_steps_run_real_containers(
     cluster: RunningCluster, docker_client: docker.DockerClient
 ) -> None:
@@ -119,7 +129,7 @@ def test_the_readme_first_steps_run_real_containers(
     eventually(node_ready, timeout=90, interval=0.5)
     kubectl.ok("apply", "-f", str(REPO_ROOT / "examples" / "pod.yaml"))
     kubectl.ok("apply", "-f", str(REPO_ROOT / "examples" / "rc.yaml"))
-    kubectl.ok("expose", "rc", "web", "--port", "80", "--target-port", "8080")
+    kubectl.ok("expose", "rc", "web", "--port", "80", "--target-port", "8080", "--type", "NodePort")
 
     def all_running() -> bool:
         pods = _pods(kubectl)
@@ -138,6 +148,19 @@ def test_the_readme_first_steps_run_real_containers(
         return sorted(a["ip"] for s in subsets for a in s.get("addresses") or [])
 
     eventually(lambda: endpoints() == web_ips, timeout=60)
+    # The README's curl: the NodePort on the host's loopback answers with each pod's hostname.
+    node_port = kubectl.json("service", "web")["spec"]["ports"][0]["nodePort"]
+    web_names = {p["metadata"]["name"] for p in _pods(kubectl) if p["metadata"]["name"] != "hello"}
+    seen: set[str] = set()
+
+    def every_pod_answered() -> bool:
+        answer = _fetch(f"http://127.0.0.1:{node_port}/")
+        if answer:
+            seen.add(answer)
+        return seen >= web_names
+
+    eventually(every_pod_answered, timeout=30, interval=0.05)
+    assert seen == web_names
     assert kubectl.ok("logs", "hello") == "hello from pilothouse\n"
     # A sandbox and an app container per pod, labelled with this node.
     assert len(_node_containers(docker_client, cluster.node)) == 8

@@ -142,8 +142,7 @@ def compact_store() -> int:
 def expire_events() -> int:
     """Delete Events older than ``CLUSTER_EVENT_TTL_SECONDS`` (kube-apiserver's --event-ttl)."""
     registry = default_registry()
-    events = RESOURCES.by_kind("", "Event")
-    assert events is not None
+    events = RESOURCES.of_kind("Event")
     cutoff = datetime.now(UTC) - timedelta(seconds=settings.CLUSTER_EVENT_TTL_SECONDS)
     removed = 0
     for event in registry.list(events, None).items:
