@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from cluster.registry import meta
 from cluster.registry.catalog import RESOURCES
+from cluster.registry.errors import Forbidden, Invalid
 from cluster.registry.registry import Registry
-from cluster.store.errors import AlreadyExists, StoreError
-from cluster.store.types import Object
+from cluster.store.errors import AlreadyExists, NotFound, StoreError
+from cluster.store.types import Create, Key, Object
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,10 @@ def object_reference(obj: Object) -> Object:
     return ref
 
 
+Occurrence = tuple[Object, str, str, str]
+"""Something to record: the object it is about, the event's type, reason and message."""
+
+
 class EventRecorder:
     """Writes Events on behalf of one component, such as ``default-scheduler``."""
 
@@ -53,8 +60,8 @@ class EventRecorder:
         self.events = RESOURCES.of_kind("Event")
         self.component = component
 
-    def event(self, obj: Object, type_: str, reason: str, message: str) -> None:
-        """Record (or count once more) an event about ``obj``."""
+    def _fresh(self, obj: Object, type_: str, reason: str, message: str) -> Object:
+        """A first occurrence of the event, named after what makes it the same event."""
         involved = object_reference(obj)
         namespace = str(involved.get("namespace") or "default")
         digest = hashlib.sha256(
@@ -62,12 +69,11 @@ class EventRecorder:
                 str(part) for part in (involved.get("uid"), type_, reason, message, self.component)
             ).encode()
         ).hexdigest()[:16]
-        name = f"{involved['name']}.{digest}"
         now = _now()
-        fresh: Object = {
+        return {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"name": name, "namespace": namespace},
+            "metadata": {"name": f"{involved['name']}.{digest}", "namespace": namespace},
             "involvedObject": involved,
             "reason": reason,
             "message": message,
@@ -78,6 +84,12 @@ class EventRecorder:
             "firstTimestamp": now,
             "lastTimestamp": now,
         }
+
+    def event(self, obj: Object, type_: str, reason: str, message: str) -> None:
+        """Record (or count once more) an event about ``obj``."""
+        fresh = self._fresh(obj, type_, reason, message)
+        namespace, name = fresh["metadata"]["namespace"], fresh["metadata"]["name"]
+        involved, now = fresh["involvedObject"], fresh["lastTimestamp"]
 
         def again(event: Object) -> Object:
             event["count"] = int(event.get("count") or 1) + 1
@@ -94,7 +106,77 @@ class EventRecorder:
                 self.registry.update(self.events, namespace, name, again)
         except StoreError as exc:  # e.g. Forbidden in a namespace being deleted
             log.info("event %s/%s %s not recorded: %s", namespace, name, reason, exc)
-        where = f"{namespace}/{involved['name']}" if involved.get("namespace") else involved["name"]
+        self._log(fresh)
+
+    def record_all(self, occurrences: Sequence[Occurrence]) -> None:
+        """Record several events, each as ``event`` would, their first occurrences in one
+        store transaction (one commit for all); a repeat is counted on its own afterwards."""
+        batch: dict[Key, tuple[Occurrence, Object]] = {}
+        later: list[Occurrence] = []
+        refusals: dict[str, StoreError | None] = {}
+        for occurrence in occurrences:
+            fresh = self._fresh(*occurrence)
+            namespace = fresh["metadata"]["namespace"]
+            key = Key("Event", namespace, fresh["metadata"]["name"])
+            if key in batch:
+                later.append(occurrence)  # a repeat within the batch: counted once it exists
+                continue
+            if namespace not in refusals:
+                refusals[namespace] = self._refusal(namespace)
+            problem = refusals[namespace] or self._invalid(fresh)
+            if problem is not None:
+                log.info("event %s %s not recorded: %s", key, occurrence[2], problem)
+                self._log(fresh)
+                continue
+            batch[key] = (occurrence, fresh)
+        results = self.registry.store.write_batch([Create(k, f) for k, (_, f) in batch.items()])
+        for (occurrence, fresh), result in zip(batch.values(), results, strict=True):
+            if isinstance(result, AlreadyExists):
+                later.append(occurrence)
+            elif isinstance(result, StoreError):
+                log.info("event %s not recorded: %s", fresh["metadata"]["name"], result)
+                self._log(fresh)
+            else:
+                self._log(fresh)
+        for occurrence in later:
+            self.event(*occurrence)
+
+    def _invalid(self, fresh: Object) -> StoreError | None:
+        """What ``Registry.create`` would refuse in ``fresh`` (which it prepares in place)."""
+        strategy = self.events.strategy
+        strategy.default(fresh)
+        meta.prepare_for_create(fresh, has_generation=bool(strategy.generation_fields))
+        strategy.prepare_for_create(fresh)
+        causes = meta.validate(fresh, name_rule=strategy.name_rule, namespaced=True)
+        causes += strategy.validate(fresh)
+        return Invalid("Event", fresh["metadata"]["name"], causes) if causes else None
+
+    def _refusal(self, namespace: str) -> StoreError | None:
+        """Namespace lifecycle admission, as ``Registry.create`` applies it to one object."""
+        try:
+            ns = self.registry.store.get(Key("Namespace", "", namespace))
+        except NotFound:
+            return NotFound(f'namespaces "{namespace}" not found')
+        terminating = (ns.get("metadata") or {}).get("deletionTimestamp") or (
+            ns.get("status") or {}
+        ).get("phase") == "Terminating"
+        if terminating:
+            return Forbidden(
+                f"unable to create new content in namespace {namespace} because it is being "
+                "terminated"
+            )
+        return None
+
+    def _log(self, event: Object) -> None:
+        involved = event["involvedObject"]
+        where = f"{event['metadata']['namespace']}/{involved['name']}"
+        where = where if involved.get("namespace") else involved["name"]
         log.info(
-            "%s: %s %s %s %s: %s", self.component, type_, reason, involved["kind"], where, message
+            "%s: %s %s %s %s: %s",
+            self.component,
+            event["type"],
+            event["reason"],
+            involved["kind"],
+            where,
+            event["message"],
         )

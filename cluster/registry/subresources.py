@@ -5,37 +5,35 @@ Binding is how the scheduler assigns a pod: a compare-and-swap on the pod that s
 names the pod's ``uid`` (kube-scheduler's always does) or ``resourceVersion`` binds only that
 pod, or that version of it, as kube's BindingREST checks them as preconditions. Binding
 bypasses the pod strategy's immutability of ``spec`` on purpose, as BindingREST does.
+``bind_pods`` makes many such bindings in one store transaction (the scheduler's batches): one
+commit instead of one per pod, each binding still deciding and failing on its own.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cluster.registry.errors import BadRequest, Conflict, Invalid, NotFound, required
+from cluster.registry.errors import (
+    BadRequest,
+    Conflict,
+    Invalid,
+    NotFound,
+    StoreError,
+    required,
+)
 from cluster.registry.kinds.replicationcontrollers import apply_scale, scale_of
 from cluster.registry.registry import Registry, WriteResult
 from cluster.registry.resources import Resource
-from cluster.store.types import Key, Object, Preconditions
+from cluster.store.types import Key, Object, Preconditions, Update, UpdateFunc
 
-__all__ = ["bind_pod", "scale_of", "update_scale"]
+__all__ = ["PodBinding", "bind_pod", "bind_pods", "scale_of", "update_scale"]
 
 
-def bind_pod(
-    registry: Registry,
-    namespace: str,
-    name: str,
-    binding: Object,
-    *,
-    dry_run: bool = False,
-    current: Object | None = None,
-) -> Object:
-    """Assign pod ``namespace/name`` to the node ``binding.target.name``.
-
-    ``current``, the pod as the caller last read it (the scheduler's list), saves the store a
-    read when it is still current; a stale copy only costs a retry.
-    """
+def _binding_update(name: str, binding: Object) -> tuple[Preconditions, UpdateFunc]:
+    """The preconditions and the update that bind pod ``name`` as ``binding`` asks."""
     target = binding.get("target") or {}
     node = target.get("name")
     if not node:
@@ -77,6 +75,30 @@ def bind_pod(
         status["conditions"] = conditions
         return pod
 
+    return preconditions, assign
+
+
+def _pod_not_found(name: str) -> NotFound:
+    err = NotFound(f'pods "{name}" not found')
+    err.details = {"name": name, "kind": "pods"}
+    return err
+
+
+def bind_pod(
+    registry: Registry,
+    namespace: str,
+    name: str,
+    binding: Object,
+    *,
+    dry_run: bool = False,
+    current: Object | None = None,
+) -> Object:
+    """Assign pod ``namespace/name`` to the node ``binding.target.name``.
+
+    ``current``, the pod as the caller last read it (the scheduler's list), saves the store a
+    read when it is still current; a stale copy only costs a retry.
+    """
+    preconditions, assign = _binding_update(name, binding)
     key = Key("Pod", namespace, name)
     try:
         if dry_run:
@@ -85,9 +107,43 @@ def bind_pod(
             key, assign, preconditions=preconditions, cached=current
         )
     except NotFound:
-        err = NotFound(f'pods "{name}" not found')
-        err.details = {"name": name, "kind": "pods"}
-        raise err from None
+        raise _pod_not_found(name) from None
+
+
+@dataclass(frozen=True)
+class PodBinding:
+    """One binding of a batch (``bind_pods``): ``bind_pod``'s arguments."""
+
+    namespace: str
+    name: str
+    binding: Object
+    current: Object | None = None
+
+
+def bind_pods(registry: Registry, bindings: Sequence[PodBinding]) -> list[Object | StoreError]:
+    """Bind many pods in one store transaction, each exactly as ``bind_pod`` would.
+
+    Each binding is its own compare-and-swap with its own revision; the result at its index
+    is the bound pod, or the error ``bind_pod`` would have raised (a pod bound, replaced or
+    being deleted meanwhile: Conflict; gone: NotFound; a malformed Binding: Invalid or
+    BadRequest), so one lost race costs the others nothing. The pods must be distinct.
+    """
+    writes: list[Update] = []
+    refused: dict[int, StoreError] = {}
+    for index, b in enumerate(bindings):
+        try:
+            preconditions, assign = _binding_update(b.name, b.binding)
+        except StoreError as exc:
+            refused[index] = exc
+            continue
+        key = Key("Pod", b.namespace, b.name)
+        writes.append(Update(key, assign, preconditions=preconditions, cached=b.current))
+    written = iter(registry.store.write_batch(writes))
+    results: list[Object | StoreError] = []
+    for index, b in enumerate(bindings):
+        result = refused[index] if index in refused else next(written)
+        results.append(_pod_not_found(b.name) if isinstance(result, NotFound) else result)
+    return results
 
 
 def update_scale(

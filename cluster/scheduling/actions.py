@@ -1,9 +1,12 @@
 """What a scheduling pass writes: bindings, Unschedulable conditions and their Events.
 
-A binding goes through ``pods/binding`` semantics (``bind_pod``): a compare-and-swap that sets
+A binding goes through ``pods/binding`` semantics (``bind_pods``): a compare-and-swap that sets
 ``spec.nodeName`` only while it is empty and the pod is the one that was read (uid
 precondition, as kube-scheduler's Binding carries it), so a pod is never bound twice. A bind
 that loses (Conflict: bound meanwhile, being deleted, replaced; or NotFound) skips that pod.
+Bindings are written in batches, one store transaction per batch and another for their
+``Scheduled`` Events: on a database that flushes its log at every commit, commits are what a
+scheduler's throughput is made of.
 
 A pod that fits nowhere gets ``PodScheduled=False``, reason ``Unschedulable`` and kube's
 message, through the ``pods/status`` subresource, plus a ``FailedScheduling`` Warning with the
@@ -15,14 +18,16 @@ records an Event per attempt, which its event correlator then folds into one.
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from cluster.registry.catalog import RESOURCES
-from cluster.registry.errors import Conflict, NotFound
-from cluster.registry.recorder import NORMAL, WARNING, EventRecorder
+from cluster.registry.errors import Conflict, NotFound, StoreError
+from cluster.registry.recorder import NORMAL, WARNING, EventRecorder, Occurrence
 from cluster.registry.registry import Registry
-from cluster.registry.subresources import bind_pod
+from cluster.registry.subresources import PodBinding, bind_pods
 from cluster.registry.vocabulary import Object
 from cluster.scheduling.queue import SCHEDULER_NAME, PendingPod
 
@@ -75,6 +80,16 @@ def with_unschedulable(pod: Object, message: str) -> Object:
     return pod
 
 
+def _binding(pod: PendingPod, node: str) -> Object:
+    """The Binding kube-scheduler posts: the pod's name and uid, and the node."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Binding",
+        "metadata": {"name": pod.name, "namespace": pod.namespace, "uid": pod.uid},
+        "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+    }
+
+
 class DecisionWriter:
     """Writes a pass's decisions about pods, on behalf of ``default-scheduler``."""
 
@@ -85,20 +100,33 @@ class DecisionWriter:
 
     def bind(self, pod: PendingPod, node: str) -> bool:
         """Bind ``pod`` to ``node``; False if it was bound, replaced or deleted meanwhile."""
-        binding: Object = {
-            "apiVersion": "v1",
-            "kind": "Binding",
-            "metadata": {"name": pod.name, "namespace": pod.namespace, "uid": pod.uid},
-            "target": {"apiVersion": "v1", "kind": "Node", "name": node},
-        }
-        try:
-            bound = bind_pod(self.registry, pod.namespace, pod.name, binding, current=pod.obj)
-        except (Conflict, NotFound) as exc:
-            log.info("scheduler: not binding %s/%s to %s: %s", pod.namespace, pod.name, node, exc)
-            return False
-        message = f"Successfully assigned {pod.namespace}/{pod.name} to {node}"
-        self.recorder.event(bound, NORMAL, "Scheduled", message)
-        return True
+        return self.bind_all([(pod, node)])["bound"] == 1
+
+    def bind_all(self, placed: Sequence[tuple[PendingPod, str]]) -> Counter[str]:
+        """Bind each pod to its node in one store transaction, then record their Scheduled
+        Events in another; count the pods "bound" and those "lost" to another writer."""
+        bindings = [
+            PodBinding(pod.namespace, pod.name, _binding(pod, node), pod.obj)
+            for pod, node in placed
+        ]
+        outcomes: Counter[str] = Counter()
+        scheduled: list[Occurrence] = []
+        for (pod, node), result in zip(placed, bind_pods(self.registry, bindings), strict=True):
+            if isinstance(result, Conflict | NotFound):
+                log.info(
+                    "scheduler: not binding %s/%s to %s: %s", pod.namespace, pod.name, node, result
+                )
+                outcomes["lost"] += 1
+            elif isinstance(result, StoreError):
+                raise result
+            else:
+                # About the pod as it was read, as kube-scheduler records it on the pod it
+                # assumed, not on the one the binding returned.
+                message = f"Successfully assigned {pod.namespace}/{pod.name} to {node}"
+                scheduled.append((pod.obj, NORMAL, "Scheduled", message))
+                outcomes["bound"] += 1
+        self.recorder.record_all(scheduled)
+        return outcomes
 
     def mark_unschedulable(self, pod: PendingPod, message: str) -> bool:
         """Record that ``pod`` fits no node; False if there was nothing to change."""

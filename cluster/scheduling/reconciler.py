@@ -21,16 +21,23 @@ from cluster.scheduling.schedule import SchedulingPass
 
 KEY = "pending"
 PASS_SECONDS = 10.0
-WRITERS = 4
+WRITERS = 2
+CHUNK = 100
+"""Pods bound per store transaction: each costs one commit (a log flush) instead of a hundred,
+while the revision counter is held for a few milliseconds, not long enough to stall the
+other writers."""
 
 
 class Scheduler:
     name = "scheduler"
     kinds: tuple[str, ...] = ("Pod", "Node")
 
-    def __init__(self, *, pass_seconds: float = PASS_SECONDS, writers: int = WRITERS) -> None:
+    def __init__(
+        self, *, pass_seconds: float = PASS_SECONDS, writers: int = WRITERS, chunk: int = CHUNK
+    ) -> None:
         self.pass_seconds = pass_seconds
         self.writers = writers
+        self.chunk = chunk
 
     def keys_for(self, change: Change, registry: Registry) -> Iterable[str]:
         matters = node_change_matters if change.kind == "Node" else pod_change_matters
@@ -40,4 +47,6 @@ class Scheduler:
         return (KEY,)
 
     def reconcile(self, key: str, registry: Registry) -> Outcome:
-        return SchedulingPass(registry, seconds=self.pass_seconds, writers=self.writers).run()
+        return SchedulingPass(
+            registry, seconds=self.pass_seconds, writers=self.writers, chunk=self.chunk
+        ).run()

@@ -1,9 +1,10 @@
-"""One scheduling pass: every pending pod it can place, in a few reads and one write per pod.
+"""One scheduling pass: every pending pod it can place, in a few reads and a few commits.
 
 A pass reads the pending pods, the nodes and the bound pods once, builds the cluster view in
 memory (``nodes.cluster_view``) and lets the batch planner decide the pending pods against
-it, in queue order, each as its writes are handed to one of a few threads (``writers``): a
-binding and its Event for each placed pod, the Unschedulable condition for the others. While
+it, in queue order, a chunk at a time as their writes are handed to one of a few threads
+(``writers``): the chunk's bindings in one store transaction and their Events in another, the
+Unschedulable condition of each pod that fits nowhere on its own. While
 it works, more pods may arrive (a ReplicationController scaling up creates them one by one), so
 it lists the pending pods again and carries on with the ones it has not seen, on the same
 in-memory view, until none are new.
@@ -17,15 +18,17 @@ left for the next pass, which lists them again.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import Counter
+from collections.abc import Iterator
 from functools import partial
 
 from cluster.registry.catalog import RESOURCES
 from cluster.registry.reconcile import DONE, Outcome
 from cluster.registry.registry import Registry
 from cluster.scheduling.actions import DecisionWriter
-from cluster.scheduling.batch import Decision, Planner
+from cluster.scheduling.batch import Planner
 from cluster.scheduling.nodes import cluster_view
 from cluster.scheduling.queue import PendingPod, list_bound, list_pending
 from cluster.scheduling.writers import Write, run_writes
@@ -36,8 +39,9 @@ log = logging.getLogger(__name__)
 class SchedulingPass:
     """Places pending pods until none are new or ``seconds`` have gone by."""
 
-    def __init__(self, registry: Registry, *, seconds: float, writers: int) -> None:
+    def __init__(self, registry: Registry, *, seconds: float, writers: int, chunk: int) -> None:
         self.registry = registry
+        self.chunk = chunk
         self.pods = RESOURCES.of_kind("Pod")
         self.writer = DecisionWriter(registry)
         self.deadline = time.monotonic() + seconds
@@ -53,7 +57,10 @@ class SchedulingPass:
                 batch = self._unseen()
                 if not batch:
                     return DONE
-                if not self._schedule(batch):
+                # Pods that keep arriving, each listing's few fitting in one batch of writes
+                # that the deadline never cuts, must not keep one pass going for ever.
+                out_of_time = bool(self.outcomes) and time.monotonic() >= self.deadline
+                if out_of_time or not self._schedule(batch):
                     return Outcome(requeue_after=0)
         finally:
             if self.outcomes:
@@ -80,20 +87,27 @@ class SchedulingPass:
     def _schedule(self, batch: list[PendingPod]) -> bool:
         """Decide and write ``batch``; False if the deadline cut it short."""
         planner = self._view()
-        writes = (self._write(pod, planner.place(pod.placement, pod.demand)) for pod in batch)
-        threads = min(self.writers, len(batch))
-        outcomes, finished = run_writes(writes, threads=threads, deadline=self.deadline)
+        threads = min(self.writers, math.ceil(len(batch) / self.chunk))
+        outcomes, finished = run_writes(
+            self._writes(planner, batch), threads=threads, deadline=self.deadline
+        )
         self.outcomes += outcomes
         self.seen.update(pod.uid for pod in batch)
         return finished
 
-    def _write(self, pod: PendingPod, decision: Decision) -> Write:
-        if decision.node is not None:
-            return partial(self._bind, pod, decision.node)
-        return partial(self._mark_unschedulable, pod, decision.message)
-
-    def _bind(self, pod: PendingPod, node: str) -> str:
-        return "bound" if self.writer.bind(pod, node) else "lost"
+    def _writes(self, planner: Planner, batch: list[PendingPod]) -> Iterator[Write]:
+        """The writes of ``batch``, decided chunk by chunk as they are handed out: each chunk's
+        bindings together, each unschedulable pod on its own."""
+        for start in range(0, len(batch), self.chunk):
+            placed: list[tuple[PendingPod, str]] = []
+            for pod in batch[start : start + self.chunk]:
+                decision = planner.place(pod.placement, pod.demand)
+                if decision.node is None:
+                    yield partial(self._mark_unschedulable, pod, decision.message)
+                else:
+                    placed.append((pod, decision.node))
+            if placed:
+                yield partial(self.writer.bind_all, placed)
 
     def _mark_unschedulable(self, pod: PendingPod, message: str) -> str:
         return "unschedulable" if self.writer.mark_unschedulable(pod, message) else "unchanged"

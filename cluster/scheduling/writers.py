@@ -2,7 +2,8 @@
 
 Once the planner has decided, each pod's writes (its binding and Scheduled Event, or its
 Unschedulable condition and Warning) are independent of every other pod's: the accounting is
-already done in memory, and each write is its own compare-and-swap. Each one spends most of
+already done in memory, and each write is its own compare-and-swap. A write here may also be
+a batch of pods' writes (the pass hands bindings out in batches). Each one spends most of
 its time waiting for the database, so a few threads, each with its own connection, overlap
 those waits (the GIL is released while a thread waits on PostgreSQL). Writes are handed out
 in order, one at a time under a lock; they may be produced lazily (the pass decides each
@@ -25,8 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connections
 
-Write = Callable[[], str]
-"""One pod's writes; returns what came of them ("bound", "unschedulable"...), for the log."""
+Write = Callable[[], str | Counter[str]]
+"""One pod's writes, or a batch of pods' writes; returns what came of them ("bound",
+"unschedulable"...: one, or a count of each), for the log."""
 
 
 class _Handout:
@@ -52,9 +54,12 @@ class _Handout:
             self.started += write is not None
             return write
 
-    def record(self, outcome: str) -> None:
+    def record(self, outcome: str | Counter[str]) -> None:
         with self._lock:
-            self.outcomes[outcome] += 1
+            if isinstance(outcome, str):
+                self.outcomes[outcome] += 1
+            else:
+                self.outcomes += outcome
 
     def fail(self) -> None:
         with self._lock:

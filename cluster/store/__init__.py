@@ -20,11 +20,22 @@ from cluster.store.errors import (
 )
 from cluster.store.protocol import Store, Watch
 from cluster.store.sql import SqlStore
-from cluster.store.types import Key, ListResult, Object, Preconditions, WatchEvent
+from cluster.store.types import (
+    BatchWrite,
+    Create,
+    Key,
+    ListResult,
+    Object,
+    Preconditions,
+    Update,
+    WatchEvent,
+)
 
 __all__ = [
     "AlreadyExists",
+    "BatchWrite",
     "Cause",
+    "Create",
     "Conflict",
     "Expired",
     "BadRequest",
@@ -37,6 +48,7 @@ __all__ = [
     "Store",
     "StoreError",
     "TooLargeResourceVersion",
+    "Update",
     "Watch",
     "WatchEvent",
     "default_store",

@@ -12,11 +12,14 @@ event log; writes become visible strictly in revision order and the log has no g
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import builtins
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Protocol
 
+from cluster.store.errors import StoreError
 from cluster.store.selectors import FieldSelector, LabelSelector
 from cluster.store.types import (
+    BatchWrite,
     EventType,
     Key,
     ListResult,
@@ -122,6 +125,22 @@ class Store(Protocol):
         raises Conflict. An update that changes nothing writes nothing and returns the current
         object. uid, creationTimestamp, name and namespace cannot be changed by an update.
         Raises NotFound if the object does not exist.
+        """
+
+    def write_batch(self, writes: Sequence[BatchWrite]) -> builtins.list[Object | StoreError]:
+        """Commit ``writes`` (creates and updates of distinct keys) in one transaction.
+
+        Each write succeeds or fails on its own, exactly as ``create`` or ``guaranteed_update``
+        would alone, and the result at its index says which: the stored object, or the
+        StoreError it would have raised (AlreadyExists, NotFound, Conflict, or one that
+        ``try_update`` raised). Every successful write gets its own revision and watch event,
+        in the order of ``writes``; the failures write nothing. What the batch saves is the
+        transactions: one commit (one log flush) for all of them. An update's ``cached`` copy
+        saves its read when current; a stale one costs nothing but a read (no lost race: the
+        batch decides against the current state). Any other exception (from ``try_update``,
+        or the database) aborts the whole batch, which then writes nothing. Raises ValueError
+        if two writes name the same key. Meant for batches of tens to hundreds of writes: the
+        batch holds the revision counter, and so every other writer, until it commits.
         """
 
     def delete(self, key: Key, *, preconditions: Preconditions | None = None) -> Object:

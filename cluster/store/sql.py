@@ -19,11 +19,11 @@ import gc
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from sys import intern
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django.db import connections, transaction
@@ -34,6 +34,7 @@ from cluster.store.errors import (
     Conflict,
     Expired,
     NotFound,
+    StoreError,
     TooLargeResourceVersion,
 )
 from cluster.store.fields import FieldIndex
@@ -41,15 +42,26 @@ from cluster.store.hub import HubWatcher, LogEntry, WatchHub, WatchSpec, bookmar
 from cluster.store.selectors import FieldSelector, LabelSelector
 from cluster.store.sqlfilters import compile_selectors
 from cluster.store.types import (
+    BatchWrite,
+    Create,
     Key,
     ListResult,
     Object,
     Preconditions,
     ResourceVersionMatch,
+    Update,
     UpdateFunc,
     WatchEvent,
 )
-from cluster.store.writes import NOTIFY_CHANNEL, LostRace, Write, commit, template
+from cluster.store.writes import (
+    NOTIFY_CHANNEL,
+    Current,
+    LostRace,
+    Write,
+    batch,
+    commit,
+    template,
+)
 
 _LIST_ATTEMPTS = 5  # reads of the latest state that compaction may overtake before giving up
 _Events = list[WatchEvent]
@@ -70,6 +82,14 @@ def _clone(obj: Object) -> Object:
 
 def _dumps(obj: Object) -> str:
     return orjson.dumps(obj).decode()
+
+
+def _not_found(key: Key) -> NotFound:
+    return NotFound(f'{key.kind} "{key.name}" not found')
+
+
+def _already_exists(key: Key) -> AlreadyExists:
+    return AlreadyExists(f'{key.kind} "{key.name}" already exists')
 
 
 def _parse_revision(value: str, what: str = "resourceVersion") -> int:
@@ -139,7 +159,7 @@ class SqlStore:
         labels = (obj.get("metadata") or {}).get("labels") or {}
         return _dumps(labels), _dumps(self.fields.extra_fields(key.kind, obj))
 
-    def create(self, key: Key, obj: Object) -> Object:
+    def _prepare_create(self, key: Key, obj: Object) -> Object:
         new = _clone(obj)
         meta = new.setdefault("metadata", {})
         meta["name"] = key.name
@@ -149,12 +169,16 @@ class SqlStore:
             meta.pop("namespace", None)
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = _now()
+        return new
+
+    def create(self, key: Key, obj: Object) -> Object:
+        new = self._prepare_create(key, obj)
         labels, fields = self._columns(key, new)
         write = Write("ADDED", key, template(new), None, labels, fields, new["metadata"]["uid"])
         try:
             revision = self._commit(write)
         except LostRace:
-            raise AlreadyExists(f'{key.kind} "{key.name}" already exists') from None
+            raise _already_exists(key) from None
         new["metadata"]["resourceVersion"] = str(revision)
         return new
 
@@ -167,7 +191,7 @@ class SqlStore:
             )
             row = cursor.fetchone()
         if row is None:
-            raise NotFound(f'{key.kind} "{key.name}" not found')
+            raise _not_found(key)
         return orjson.loads(row[0]), row[0], int(row[1])
 
     @staticmethod
@@ -187,6 +211,20 @@ class SqlStore:
                 "been modified; please apply your changes to the latest version and try again"
             )
 
+    def _updated(self, key: Key, current: Object, try_update: UpdateFunc) -> Object | None:
+        """What ``try_update`` makes of ``current``, with what it may not change restored; None
+        if it changes nothing."""
+        new = try_update(_clone(current))
+        meta = new.setdefault("metadata", {})
+        kept = current.get("metadata") or {}
+        for field in ("uid", "creationTimestamp", "name", "namespace"):
+            if field in kept:
+                meta[field] = kept[field]
+            else:
+                meta.pop(field, None)
+        meta["resourceVersion"] = kept.get("resourceVersion")
+        return None if new == current else new
+
     def guaranteed_update(
         self,
         key: Key,
@@ -205,16 +243,8 @@ class SqlStore:
             else:
                 current, current_raw, current_rv = self._read(key)
             self._check(key, current, preconditions)
-            new = try_update(_clone(current))
-            meta = new.setdefault("metadata", {})
-            kept = current.get("metadata") or {}
-            for field in ("uid", "creationTimestamp", "name", "namespace"):
-                if field in kept:
-                    meta[field] = kept[field]
-                else:
-                    meta.pop(field, None)
-            meta["resourceVersion"] = kept.get("resourceVersion")
-            if new == current:
+            new = self._updated(key, current, try_update)
+            if new is None:
                 return current
             labels, fields = self._columns(key, new)
             data = template(new)
@@ -224,9 +254,42 @@ class SqlStore:
                 )
             except LostRace:
                 continue
-            meta["resourceVersion"] = str(revision)
+            new["metadata"]["resourceVersion"] = str(revision)
             return new
         raise Conflict(f"{key}: gave up after {self._max_attempts} conflicting updates")
+
+    def write_batch(self, writes: Sequence[BatchWrite]) -> list[Object | StoreError]:
+        if len({w.key for w in writes}) != len(writes):
+            raise ValueError("a store batch cannot write one key twice")
+        if not writes:
+            return []
+        # Decided against what the caller knows first (``cached``), outside the transaction;
+        # inside it, only the writes whose rows turned out to have moved are decided again.
+        planned = [self._plan(w) for w in writes]
+        with batch(self.using) as txn:
+            found = txn.current({p.key: p.expected for p in planned})
+            for p in planned:
+                p.settle(self, found.get(p.key))
+            chosen = [p for p in planned if p.write is not None]
+            revisions = txn.write([p.write for p in chosen if p.write is not None])
+        if chosen:
+            self._hub.poke()
+        for p, revision in zip(chosen, revisions, strict=True):
+            p.stored(revision)
+        return [p.result for p in planned]
+
+    def _plan(self, write: BatchWrite) -> _Planned:
+        if isinstance(write, Create):
+            new = self._prepare_create(write.key, write.obj)
+            labels, fields = self._columns(write.key, new)
+            uid = new["metadata"]["uid"]
+            write_ = Write("ADDED", write.key, template(new), None, labels, fields, uid)
+            return _Planned(write, new, write_)
+        planned = _Planned(write, _not_found(write.key), None)
+        if write.cached is not None:
+            cached_raw = _dumps(write.cached)
+            planned.decide(self, orjson.loads(cached_raw), cached_raw)
+        return planned
 
     def delete(self, key: Key, *, preconditions: Preconditions | None = None) -> Object:
         for _ in range(self._max_attempts):
@@ -458,6 +521,54 @@ def _too_old(revision: int, continue_token: bool) -> str:
             "You can start a new list without the continue parameter."
         )
     return f"too old resource version: {revision}"
+
+
+class _Planned:
+    """One write of a batch: what it will write (``write``, None for nothing) and what its
+    caller gets back (``result``), decided against the object as last known."""
+
+    def __init__(self, source: BatchWrite, result: Object | StoreError, write: Write | None):
+        self.source = source
+        self.key = source.key
+        self.result = result
+        self.write = write
+        self.expected = 0
+        """The revision the decision assumed; none is 0: a create expects no row at all."""
+
+    def decide(self, store: SqlStore, current: Object, current_raw: str) -> None:
+        """Decide an update against ``current`` (its JSON text ``current_raw``)."""
+        update = cast(Update, self.source)
+        self.expected = _parse_revision(str(current["metadata"]["resourceVersion"]))
+        self.write = None
+        try:
+            store._check(self.key, current, update.preconditions)
+            new = store._updated(self.key, current, update.try_update)
+        except StoreError as exc:
+            self.result = exc
+            return
+        if new is None:
+            self.result = current
+            return
+        self.result = new
+        labels, fields = store._columns(self.key, new)
+        self.write = Write(
+            "MODIFIED", self.key, template(new), current_raw, labels, fields, "", self.expected
+        )
+
+    def settle(self, store: SqlStore, found: Current | None) -> None:
+        """Decide again if the row is not what the first decision assumed (``found``: the row
+        as it is, under the batch's lock; None if there is none)."""
+        if isinstance(self.source, Create):
+            if found is not None:
+                self.result, self.write = _already_exists(self.key), None
+        elif found is None:
+            self.result, self.write = _not_found(self.key), None
+        elif found.data is not None:
+            self.decide(store, orjson.loads(found.data), found.data)
+
+    def stored(self, revision: int) -> None:
+        """The write committed as ``revision``; ``result`` is the object it wrote."""
+        cast(Object, self.result)["metadata"]["resourceVersion"] = str(revision)
 
 
 class _ListQuery:

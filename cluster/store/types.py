@@ -70,3 +70,24 @@ class ListResult:
 
 
 ResourceVersionMatch = Literal["", "NotOlderThan", "Exact"]
+
+
+@dataclass(frozen=True)
+class Create:
+    """A create in a batch (``Store.write_batch``): store ``obj`` under ``key``, as ``create``."""
+
+    key: Key
+    obj: Object
+
+
+@dataclass(frozen=True)
+class Update:
+    """An update in a batch (``Store.write_batch``), with ``guaranteed_update``'s arguments."""
+
+    key: Key
+    try_update: UpdateFunc
+    preconditions: Preconditions | None = None
+    cached: Object | None = None
+
+
+BatchWrite = Create | Update

@@ -1,4 +1,5 @@
-"""The three writes (create, update, delete) as SQL, one transaction each, per backend.
+"""The three writes (create, update, delete) as SQL, one transaction each, per backend; and
+batches of creates and updates in one transaction (``Batch``).
 
 Every write bumps the revision counter row, changes ``store_object`` and appends to
 ``store_event`` in one transaction; holding the counter's row lock until commit is what makes
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,3 +209,152 @@ def _commit_sqlite(cursor: Any, write: Write) -> int:
         [revision, write.type, *key, data, write.prev, time.time()],
     )
     return revision
+
+
+# -- batches: many writes, one transaction --
+
+_LOCK_COUNTER = (
+    "INSERT INTO store_meta (id, revision, compacted) VALUES (1, 0, 0) "
+    "ON CONFLICT (id) DO UPDATE SET revision = store_meta.revision RETURNING revision"
+)
+
+
+@dataclass(frozen=True)
+class Current:
+    """An object's row as a batch found it: its revision, and its JSON unless it was expected."""
+
+    revision: int
+    data: str | None
+
+
+class Batch:
+    """A transaction that holds the revision counter from its first statement to its commit.
+
+    Every writer bumps the counter before it touches ``store_object``, so while a batch holds
+    it nothing else can change an object: what ``current`` reads stays true until the commit,
+    and each of the batch's compare-and-swaps is decided before anything is written. That is
+    what lets many writes share one statement and one commit without one failure aborting the
+    others: a write that would fail is simply left out.
+    """
+
+    def __init__(self, cursor: Any, vendor: str) -> None:
+        self._cursor = cursor
+        self._vendor = vendor
+        cursor.execute(_LOCK_COUNTER)
+        self.revision = int(cursor.fetchone()[0])
+
+    def current(self, expected: dict[Key, int]) -> dict[Key, Current]:
+        """The rows of ``expected``'s keys that exist; JSON only where the revision differs."""
+        if not expected:
+            return {}
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(expected))
+        self._cursor.execute(
+            f"WITH i (kind, namespace, name, expected) AS (VALUES {values}) "
+            "SELECT o.kind, o.namespace, o.name, o.resource_version, "
+            "CASE WHEN o.resource_version = i.expected THEN NULL ELSE o.data END "
+            "FROM i JOIN store_object o ON o.kind = i.kind AND o.namespace = i.namespace "
+            "AND o.name = i.name",
+            [value for key, rv in expected.items() for value in (*key, rv)],
+        )
+        return {
+            Key(kind, ns, name): Current(int(rv), data)
+            for kind, ns, name, rv, data in self._cursor.fetchall()
+        }
+
+    def write(self, writes: list[Write]) -> list[int]:
+        """Commit-to-be ``writes`` (creates and updates whose outcome ``current`` settled), each
+        with the next revision; return the revisions."""
+        revisions = [self.revision + n for n in range(1, len(writes) + 1)]
+        if not writes:
+            return revisions
+        rows: list[_BatchRow] = [
+            (w.type, *w.key, w.uid, rev, w.expected, w.labels, w.fields, fill(w.data, rev), w.prev)
+            for w, rev in zip(writes, revisions, strict=True)
+        ]
+        now, top = time.time(), revisions[-1]
+        if self._vendor == "postgresql":
+            written = _write_batch_postgresql(self._cursor, rows, now, top)
+        else:
+            written = _write_batch_sqlite(self._cursor, rows, now, top)
+        if written != len(writes):
+            # The counter is held, so no row could move since ``current`` read it.
+            raise RuntimeError(f"store batch wrote {written} of {len(writes)} rows")
+        self.revision = top
+        return revisions
+
+
+_BatchRow = tuple[str, str, str, str, str, int, int, str, str, str, str | None]
+_BATCH_COLUMNS = "type, kind, namespace, name, uid, revision, expected, labels, fields, data, prev"
+
+_PG_BATCH = f"""
+WITH w ({_BATCH_COLUMNS}) AS (VALUES {{values}}),
+upd AS (
+    UPDATE store_object o SET resource_version = w.revision, labels = w.labels::jsonb,
+        fields = w.fields::jsonb, data = w.data
+    FROM w
+    WHERE w.type = 'MODIFIED' AND o.kind = w.kind AND o.namespace = w.namespace
+      AND o.name = w.name AND o.resource_version = w.expected
+    RETURNING 1
+),
+ins AS (
+    INSERT INTO store_object (kind, namespace, name, uid, resource_version, labels, fields, data)
+    SELECT kind, namespace, name, uid, revision, labels::jsonb, fields::jsonb, data
+    FROM w WHERE type = 'ADDED'
+    RETURNING 1
+),
+ev AS (
+    INSERT INTO store_event {_EVENT_COLUMNS}
+    SELECT revision, type, kind, namespace, name, data, prev, %s FROM w
+),
+meta AS (UPDATE store_meta SET revision = %s WHERE id = 1)
+SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins),
+       pg_notify('{NOTIFY_CHANNEL}', %s::text)
+"""
+# The first row names the types; VALUES infers the others' from it.
+_PG_FIRST_ROW = (
+    "(%s::text, %s::text, %s::text, %s::text, %s::text, %s::bigint, %s::bigint, %s::text, "
+    "%s::text, %s::text, %s::text)"
+)
+_PG_ROW = "(" + ", ".join(["%s"] * 11) + ")"
+
+
+def _write_batch_postgresql(cursor: Any, rows: list[_BatchRow], now: float, top: int) -> int:
+    values = ", ".join([_PG_FIRST_ROW] + [_PG_ROW] * (len(rows) - 1))
+    cursor.execute(
+        _PG_BATCH.format(values=values), [v for row in rows for v in row] + [now, top, top]
+    )
+    return int(cursor.fetchone()[0])
+
+
+def _write_batch_sqlite(cursor: Any, rows: list[_BatchRow], now: float, top: int) -> int:
+    written = 0
+    for type_, kind, ns, name, uid, rev, expected, labels, fields, data, _ in rows:
+        if type_ == "ADDED":
+            cursor.execute(
+                "INSERT INTO store_object (kind, namespace, name, uid, resource_version, labels, "
+                "fields, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [kind, ns, name, uid, rev, labels, fields, data],
+            )
+        else:
+            cursor.execute(
+                "UPDATE store_object SET resource_version = %s, labels = %s, fields = %s, "
+                "data = %s WHERE kind = %s AND namespace = %s AND name = %s "
+                "AND resource_version = %s",
+                [rev, labels, fields, data, kind, ns, name, expected],
+            )
+        written += cursor.rowcount
+    cursor.executemany(
+        f"INSERT INTO store_event {_EVENT_COLUMNS} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        [(row[5], row[0], *row[1:4], row[9], row[10], now) for row in rows],
+    )
+    cursor.execute("UPDATE store_meta SET revision = %s WHERE id = 1", [top])
+    return written
+
+
+@contextmanager
+def batch(using: str) -> Iterator[Batch]:
+    """A ``Batch`` on database ``using``, committed when the block ends (rolled back if it
+    raises). Inside a caller's transaction it is a savepoint of it."""
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        yield Batch(cursor, connection.vendor)

@@ -77,3 +77,62 @@ def test_an_event_that_cannot_be_written_does_not_fail_the_caller(
     registry.delete(NAMESPACES, None, "leaving", DeleteOptions())
     recorder.event(pod, NORMAL, "Killing", "Stopping container c")
     assert events(registry, "leaving") == []
+
+
+def test_events_recorded_together_are_each_recorded_as_alone(
+    registry: Registry, recorder: EventRecorder
+) -> None:
+    pod = make_pod(registry)
+    recorder.event(pod, WARNING, "FailedScheduling", "0/1 nodes are available")
+
+    recorder.record_all(
+        [
+            (pod, NORMAL, "Scheduled", "Successfully assigned default/web to node-1"),
+            (pod, WARNING, "FailedScheduling", "0/1 nodes are available"),  # a repeat
+            (pod, NORMAL, "Pulled", "Pulled image"),
+            (pod, NORMAL, "Pulled", "Pulled image"),  # a repeat within the batch
+        ]
+    )
+
+    counts = sorted((e["reason"], e["count"]) for e in events(registry))
+    assert counts == [("FailedScheduling", 2), ("Pulled", 2), ("Scheduled", 1)]
+    [scheduled] = [e for e in events(registry) if e["reason"] == "Scheduled"]
+    assert scheduled["involvedObject"]["uid"] == pod["metadata"]["uid"]
+    assert scheduled["source"] == {"component": "default-scheduler"}
+
+
+def test_events_recorded_together_skip_a_namespace_being_deleted_and_keep_the_others(
+    registry: Registry, recorder: EventRecorder
+) -> None:
+    assert NAMESPACES is not None
+    registry.create(NAMESPACES, None, {"metadata": {"name": "leaving"}})
+    leaving = make_pod(registry, "leaving")
+    staying = make_pod(registry)
+    registry.delete(NAMESPACES, None, "leaving", DeleteOptions())
+
+    recorder.record_all(
+        [
+            (leaving, NORMAL, "Killing", "Stopping container c"),
+            (staying, NORMAL, "Scheduled", "Successfully assigned default/web to node-1"),
+        ]
+    )
+
+    assert events(registry, "leaving") == []
+    assert [e["reason"] for e in events(registry)] == ["Scheduled"]
+
+
+def test_an_invalid_event_recorded_together_is_logged_not_written(
+    registry: Registry, recorder: EventRecorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cluster.registry.recorder")
+    pod = make_pod(registry)
+
+    recorder.record_all(
+        [
+            (pod, "Odd", "Scheduled", "a type that is neither Normal nor Warning"),
+            (pod, NORMAL, "Ok", "fine"),
+        ]
+    )
+
+    assert [e["reason"] for e in events(registry)] == ["Ok"]
+    assert "not recorded" in caplog.text
