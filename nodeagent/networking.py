@@ -9,6 +9,13 @@
 
 On exit it undoes them in reverse: proxy rules (when the proxy loop ends), then the forwarding
 chain and the pod network, then the blackhole routes.
+
+The same happens, without the agent stopping, when its Node is deleted (a watch of its own Node
+tells): the node is gone from the cluster, so is its share of the network. Its pods' containers
+keep the Docker network until the pod garbage collector has deleted those pods and the pod
+workers have removed them, so the network goes last, retried until then. Other agents on the
+machine have nothing to drop: the route to a node's pods is its bridge's own, which the kernel
+removes with the bridge, and their forwarding rules cover the cluster CIDR, not single nodes.
 """
 
 from __future__ import annotations
@@ -30,6 +37,31 @@ from nodeagent.proxy.userspace import UserspaceProxy
 from nodeagent.reflector import Reflector
 
 log = logging.getLogger(__name__)
+
+_NETWORK_RETRY_SECONDS = 1.0
+_NETWORK_RETRY_MAX_SECONDS = 30.0
+
+
+class OwnNode:
+    """The handler of the watch of this agent's Node: ``deleted`` is set once the Node it has
+    seen is gone (a DELETED event, or a relist without it). A Node not registered yet is not
+    a deleted one."""
+
+    def __init__(self) -> None:
+        self.deleted = threading.Event()
+        self._seen = False
+
+    def listed(self, objects: list[dict[str, Any]]) -> None:
+        if objects:
+            self._seen = True
+        elif self._seen:
+            self.deleted.set()
+
+    def changed(self, obj: dict[str, Any]) -> None:
+        self._seen = True
+
+    def removed(self, obj: dict[str, Any]) -> None:
+        self.deleted.set()
 
 
 class Networking:
@@ -66,6 +98,16 @@ class Networking:
             Reflector(client, "/api/v1/services", self.services, stop=stop),
             Reflector(client, "/api/v1/endpoints", self.endpoints, stop=stop),
         ]
+        self.own_node = OwnNode()
+        self.node_reflector = Reflector(
+            client,
+            "/api/v1/nodes",
+            self.own_node,
+            query={"fieldSelector": f"metadata.name={config.node_name}"},
+            stop=stop,
+        )
+        # Ends the proxy loop: the agent stops, or its Node was deleted.
+        self._proxy_stop = threading.Event()
         cidrs = [
             ipaddress.ip_network(config.cluster_cidr),
             ipaddress.ip_network(config.service_cidr),
@@ -100,6 +142,9 @@ class Networking:
             loops["proxy"] = self._run_proxy
             loops["proxy-services"] = self.reflectors[0].run
             loops["proxy-endpoints"] = self.reflectors[1].run
+        if loops:
+            loops["node-watch"] = self.node_reflector.run
+            loops["node-deletion"] = self._retire_when_deleted
         return loops
 
     def wait_ready(self) -> str | None:
@@ -124,33 +169,76 @@ class Networking:
             return
 
     def _backend(self) -> Backend:
-        if self.proxy_mode == "iptables" and self.iptables.available():
-            hostnet.enable_route_localnet("lo")
-            chains = Chains.for_node(self.config.node_name)
-            return IptablesProxy(self.iptables, chains, cluster_cidr=self.config.cluster_cidr)
-        return UserspaceProxy(["127.0.0.1", self.node_ip])
+        if self.proxy_mode == "iptables":
+            if self.iptables.available():
+                hostnet.enable_route_localnet("lo")
+                chains = Chains.for_node(self.config.node_name)
+                return IptablesProxy(self.iptables, chains, cluster_cidr=self.config.cluster_cidr)
+            reason = "iptables unavailable"
+        else:
+            reason = f"proxy mode {self.proxy_mode}"
+        return UserspaceProxy(["127.0.0.1", self.node_ip], reason=reason)
 
     def _run_proxy(self) -> None:
-        if self.wait_ready() is None:
+        if self.wait_ready() is None or self._proxy_stop.is_set():
             return
         self._proxier = Proxier(
-            self._backend(), services=self.services, endpoints=self.endpoints, stop=self.stop
+            self._backend(),
+            services=self.services,
+            endpoints=self.endpoints,
+            stop=self._proxy_stop,
         )
         self._proxier.run()
 
-    def interrupt(self) -> None:
-        """Wake the loops that wait for something other than ``stop``."""
-        for reflector in self.reflectors:
-            reflector.interrupt()
+    def _stop_proxy(self) -> None:
+        self._proxy_stop.set()
         if self._proxier is not None:
             self._proxier.request_sync()
+
+    def interrupt(self) -> None:
+        """Wake the loops that wait for something other than ``stop``."""
+        for reflector in [*self.reflectors, self.node_reflector]:
+            reflector.interrupt()
+        self._stop_proxy()
+
+    def _retire_when_deleted(self) -> None:
+        """Once this agent's Node is deleted: proxy rules, forwarding chain, pod network (when
+        its pods' containers are gone) and blackhole routes are removed."""
+        while not self.own_node.deleted.wait(0.5):
+            if self.stop.is_set():
+                return
+        log.warning(
+            "node %s was deleted: removing its proxy rules, pod network and routes",
+            self.config.node_name,
+        )
+        self._stop_proxy()
+        if self.pod_network is not None and self.ready.is_set():
+            pause = _NETWORK_RETRY_SECONDS
+            while not self._remove_pod_network():
+                if self.stop.wait(pause):
+                    return  # teardown takes over
+                pause = min(pause * 1.5, _NETWORK_RETRY_MAX_SECONDS)
+        self._remove_blackholes()
+
+    def _remove_pod_network(self) -> bool:
+        """Remove the forwarding chain and the pod network; False while pods still use it."""
+        assert self.pod_network is not None
+        try:
+            removed = self.pod_network.remove()
+        except Exception:
+            log.exception("could not remove the pod network")
+            return False
+        if removed:
+            self.ready.clear()
+        return removed
+
+    def _remove_blackholes(self) -> None:
+        if self._host_changed:
+            self.blackholes.remove()
+            self._host_changed = False
 
     def teardown(self) -> None:
         """Undo the host changes (the proxy's rules went with its loop)."""
         if self.pod_network is not None and self.ready.is_set():
-            try:
-                self.pod_network.remove()
-            except Exception:
-                log.exception("could not remove the pod network")
-        if self._host_changed:
-            self.blackholes.remove()
+            self._remove_pod_network()
+        self._remove_blackholes()

@@ -91,10 +91,13 @@ class PodNetwork:
         hostnet.enable_route_localnet(self.bridge)
         log.info("pod network %s (%s on %s) ready", self.name, pod_cidr, self.bridge)
 
-    def remove(self) -> None:
+    def remove(self) -> bool:
+        """Remove the forwarding chain (at once) and the network; False if pods still use the
+        network (or it is gone already). Repeating it is harmless."""
         self.iptables.remove_jump(forward_jump(self.chains))
         self.iptables.restore(removal("filter", [self.chains.forward]))
         if self.runtime.remove_network(self.name):
             log.info("pod network %s removed", self.name)
-        else:
-            log.info("pod network %s kept: pods of this node still use it", self.name)
+            return True
+        log.info("pod network %s kept: pods of this node still use it", self.name)
+        return False

@@ -79,6 +79,8 @@ class Proxier:
         self.min_interval = min_interval
         self.resync_period = resync_period
         self._wanted = threading.Event()
+        # The caches may have been listed before this proxier existed: the first sync is due.
+        self._wanted.set()
         services.on_change = self.request_sync
         endpoints.on_change = self.request_sync
 

@@ -1,9 +1,11 @@
 """The userspace proxy: where iptables cannot be used (no root, no nat table), NodePorts are
-served by an asyncio TCP proxy on 127.0.0.1 and the node's address.
+served by an asyncio TCP proxy on 127.0.0.1 and the node's address (also where the agent is
+told to, ``--proxy-mode userspace``).
 
 Each connection goes to a ready endpoint chosen at random when it is accepted and is copied
-both ways until either side closes. ClusterIPs are not served (they would need the packet
-rewriting this mode exists to avoid); the log says so when this mode starts.
+both ways until both sides have closed (a half-close is passed on; a reset ends both).
+ClusterIPs are not served (they would need the packet rewriting this mode exists to avoid);
+the log says so when this mode starts.
 """
 
 from __future__ import annotations
@@ -23,21 +25,41 @@ _CHUNK = 65536
 _CONNECT_SECONDS = 5.0
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, both: list[asyncio.StreamWriter]
+) -> None:
+    """Copy one direction. Its end is passed on as a half-close, so the other direction
+    still carries the answer to a client that shut its sending side; a reset ends ``both``."""
     try:
         while data := await reader.read(_CHUNK):
             writer.write(data)
             await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
     except OSError:
-        pass
+        for each in both:
+            each.close()
+
+
+async def _relay(
+    client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+) -> None:
+    both = [client[1], upstream[1]]
+    try:
+        await asyncio.gather(
+            _pipe(client[0], upstream[1], both=both), _pipe(upstream[0], client[1], both=both)
+        )
     finally:
-        with contextlib.suppress(OSError):
-            writer.close()
+        for writer in both:
+            with contextlib.suppress(OSError):
+                writer.close()
 
 
 class UserspaceProxy:
-    def __init__(self, addresses: list[str]) -> None:
-        self.addresses = addresses
+    def __init__(self, addresses: list[str], *, reason: str) -> None:
+        # The node's address may be 127.0.0.1 itself; one socket per address.
+        self.addresses = list(dict.fromkeys(addresses))
         self._endpoints: dict[int, tuple[Endpoint, ...]] = {}
         self._servers: dict[int, asyncio.Server] = {}
         self._loop = asyncio.new_event_loop()
@@ -46,8 +68,9 @@ class UserspaceProxy:
         )
         self._thread.start()
         log.warning(
-            "iptables unavailable: proxying NodePorts in userspace on %s (ClusterIPs not served)",
-            ", ".join(addresses),
+            "%s: proxying NodePorts in userspace on %s (ClusterIPs not served)",
+            reason,
+            ", ".join(self.addresses),
         )
 
     def sync(self, ports: list[ServicePort]) -> None:
@@ -86,4 +109,4 @@ class UserspaceProxy:
         except (OSError, TimeoutError):
             writer.close()
             return
-        await asyncio.gather(_pipe(reader, upstream[1]), _pipe(upstream[0], writer))
+        await _relay((reader, writer), upstream)
