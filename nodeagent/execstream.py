@@ -10,7 +10,7 @@ Each message's first byte is its stream: 0 stdin, 1 stdout, 2 stderr, 3 the fina
 ``v1 Status`` as JSON: Success, or NonZeroExitCode with the exit code as a cause), 4 a TTY
 resize (``{"Width": w, "Height": h}``), and, from v5 on, 255 to close a stream (its second
 byte: which; kubectl closes stdin at its end-of-file). The command's output goes out as it
-comes; the status is the last message.
+comes; the status is the last message, and the API server, not the agent, then ends the link.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 _LENGTH = struct.Struct(">I")
 # A message larger than this is not one kubectl sends; the connection is dropped.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+# How long the link is kept open after the status, for the API server to end it.
+LINGER_SECONDS = 10.0
 
 
 def frame(message: bytes) -> bytes:
@@ -111,11 +113,21 @@ def relay(
         writer.flush()
     finally:
         session.close()
+        # The API server ends the link once it has the status. Ending it here first, with
+        # the client's input still arriving unread, would reset the connection, and a reset
+        # discards what the API server has not read yet: the output's end and the status.
+        inputs.join(LINGER_SECONDS)
 
 
 def _feed(session: ExecSession, reader: BufferedIOBase, stdin: bool) -> None:
+    """Apply the client's messages until the link ends: after the status, or before it when
+    the client went away. Its input has then ended as surely as with a close, and the command
+    is told so (as kubelet's runtimes end an exec's input with its stream), so that one still
+    reading finishes instead of waiting, with this session, for input that cannot come."""
     try:
         while (message := read_frame(reader)) is not None:
             apply_input(session, message, stdin=stdin)
     except (OSError, ValueError) as e:
         log.debug("exec input ended: %s", e)
+    if stdin:
+        session.close_stdin()

@@ -52,6 +52,8 @@ SUBPROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 # Must match the agent's (nodeagent.execstream): how the relayed connection is framed.
 AGENT_PROTOCOL = "pilothouse-exec"
 _LENGTH = struct.Struct(">I")
+# The stream of the final status (kube's error stream), the last message of a session.
+_STATUS_STREAM = b"\x03"
 _EXEC_PATH = re.compile(r"/api/v1/namespaces/[^/]+/pods/[^/]+/exec/?")
 _TRUE = ("true", "1", "True")
 
@@ -203,10 +205,10 @@ async def _websocket(scope: Scope, receive: Any, send: Any) -> None:
         await _refuse(scope, send, status)
         return
     await send({"type": "websocket.accept", "subprotocol": subprotocol})
-    await _relay(channel, receive, send)
+    await relay(channel, receive, send)
 
 
-async def _relay(channel: KubeletChannel, receive: Any, send: Any) -> None:
+async def relay(channel: KubeletChannel, receive: Any, send: Any) -> None:
     """Messages both ways until either side ends; then close both."""
     upstream = asyncio.ensure_future(_to_agent(channel, receive))
     downstream = asyncio.ensure_future(_to_client(channel, send))
@@ -230,12 +232,18 @@ async def _to_agent(channel: KubeletChannel, receive: Any) -> None:
 
 
 async def _to_client(channel: KubeletChannel, send: Any) -> None:
+    """The agent's messages to the client, up to the status (the last one)."""
     try:
         while True:
             (size,) = _LENGTH.unpack(await channel.read_exactly(_LENGTH.size))
-            await send({"type": "websocket.send", "bytes": await channel.read_exactly(size)})
+            message = await channel.read_exactly(size)
+            await send({"type": "websocket.send", "bytes": message})
+            # The agent waits for this side to end the link: had it ended it, the client's
+            # input still in flight would have reset the connection under the status.
+            if message[:1] == _STATUS_STREAM:
+                break
     except (asyncio.IncompleteReadError, OSError):
-        pass  # the agent is done (its status was the last message) or went away
+        pass  # the agent went away
     with contextlib.suppress(OSError):
         await send({"type": "websocket.close", "code": 1000})
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -105,3 +108,41 @@ def test_relay_sends_the_output_then_the_status_last() -> None:
     assert json.loads(sent[2][1:])["reason"] == "NonZeroExitCode"
     assert len(sent) == 3
     assert session.closed
+
+
+@pytest.mark.parametrize("stdin", [True, False])
+def test_the_links_end_closes_the_commands_input_when_it_has_one(stdin: bool) -> None:
+    session = FakeSession()
+    request = ExecRequest(command=["cat"], stdin=stdin)
+    execstream.relay(session, request, io.BytesIO(execstream.frame(b"\x00in")), io.BytesIO())
+    assert session.stdin_closed is stdin
+    assert session.written == ([b"in"] if stdin else [])
+
+
+def test_relay_leaves_the_link_to_the_api_server_to_end_after_the_status() -> None:
+    session = FakeSession([(1, b"out\n")], code=0)
+    request = ExecRequest(command=["sh"], stdin=True)
+    incoming, link = os.pipe()
+    writer = io.BytesIO()
+    with os.fdopen(incoming, "rb") as reader:
+        relaying = threading.Thread(
+            target=execstream.relay, args=(session, request, reader, writer)
+        )
+        relaying.start()
+        try:
+            deadline = time.monotonic() + 5
+            while not _ends_with_status(writer) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert _ends_with_status(writer)
+            relaying.join(0.3)
+            assert relaying.is_alive(), "relay returned while the link was still open"
+        finally:
+            os.close(link)
+            relaying.join(5)
+    assert not relaying.is_alive()
+    assert session.stdin_closed
+
+
+def _ends_with_status(writer: io.BytesIO) -> bool:
+    sent = frames(writer.getvalue())
+    return bool(sent) and sent[-1][:1] == bytes([execstream.ERROR])
