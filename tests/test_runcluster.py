@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,15 +25,16 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import docker.errors
 import pytest
 
+from nodeagent import labels
+from nodeagent.podnet import network_name
 from tests.controlplane.cluster import eventually
 from tests.e2e.cluster import Kubectl
 from tests.serving import REPO_ROOT, free_port, manage, server_env
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.slow]
-
-NODE_LABEL = "io.pilothouse.node"
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,11 @@ class RunningCluster:
 
 
 def _node_containers(client: docker.DockerClient, node: str) -> list[Any]:
-    found: list[Any] = client.containers.list(all=True, filters={"label": f"{NODE_LABEL}={node}"})
+    found: list[Any] = client.containers.list(all=True, filters={"label": f"{labels.NODE}={node}"})
     return found
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def docker_client() -> Iterator[docker.DockerClient]:
     client = docker.from_env(timeout=60)
     try:
@@ -56,8 +58,12 @@ def docker_client() -> Iterator[docker.DockerClient]:
         client.close()
 
 
-@pytest.fixture
-def cluster(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[RunningCluster]:
+@pytest.fixture(scope="module")
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, docker_client: docker.DockerClient
+) -> Iterator[RunningCluster]:
+    """One ``runcluster`` for the module's tests, its node Ready."""
+    tmp_path = tmp_path_factory.mktemp("runcluster")
     subprocess.run(
         ["bash", "scripts/busybox-image.sh", "pilothouse/busybox:local"],
         cwd=REPO_ROOT,
@@ -89,7 +95,9 @@ def cluster(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Runn
     try:
         kubeconfig = data / "kubeconfig"
         eventually(kubeconfig.exists, timeout=60)
-        yield RunningCluster(Kubectl(kubeconfig, home), node, log)
+        running = RunningCluster(Kubectl(kubeconfig, home), node, log)
+        eventually(lambda: _node_ready(running), timeout=90, interval=0.5)
+        yield running
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -100,6 +108,15 @@ def cluster(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Runn
             process.wait(timeout=10)
         for container in _node_containers(docker_client, node):
             container.remove(force=True)
+        # The agent keeps its pod network while pods use it, as it must on a restart.
+        with contextlib.suppress(docker.errors.NotFound):
+            docker_client.networks.get(network_name(node)).remove()
+
+
+def _node_ready(cluster: RunningCluster) -> bool:
+    rc, out, _ = cluster.kubectl("get", "node", cluster.node, "-o", "json")
+    conditions = json.loads(out)["status"]["conditions"] if rc == 0 else []
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
 
 
 def _pods(kubectl: Kubectl) -> list[dict[str, Any]]:
@@ -120,13 +137,6 @@ def test_the_readme_first_steps_run_real_containers(
     cluster: RunningCluster, docker_client: docker.DockerClient
 ) -> None:
     kubectl = cluster.kubectl
-
-    def node_ready() -> bool:
-        rc, out, _ = kubectl("get", "node", cluster.node, "-o", "json")
-        conditions = json.loads(out)["status"]["conditions"] if rc == 0 else []
-        return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
-
-    eventually(node_ready, timeout=90, interval=0.5)
     kubectl.ok("apply", "-f", str(REPO_ROOT / "examples" / "pod.yaml"))
     kubectl.ok("apply", "-f", str(REPO_ROOT / "examples" / "rc.yaml"))
     kubectl.ok("expose", "rc", "web", "--port", "80", "--target-port", "8080", "--type", "NodePort")
@@ -171,3 +181,51 @@ def test_the_readme_first_steps_run_real_containers(
     eventually(lambda: _pods(kubectl) == [], timeout=90, interval=0.5)
     eventually(lambda: _node_containers(docker_client, cluster.node) == [], timeout=30)
     assert "Traceback" not in cluster.log.read_text()
+
+
+def test_kubectl_run_then_describe_shows_the_running_container_and_its_events(
+    cluster: RunningCluster, docker_client: docker.DockerClient
+) -> None:
+    kubectl = cluster.kubectl
+    kubectl.ok(
+        "run", "ticker", "--image=pilothouse/busybox:local", "--restart=Never",
+        "--command", "--", "sh", "-c", "echo started; exec sleep 3600",
+    )  # fmt: skip
+
+    def running() -> bool:
+        pod = kubectl.json("pod", "ticker")
+        return bool(pod["status"].get("phase") == "Running")
+
+    eventually(running, timeout=60, interval=0.5)
+    described = kubectl.ok("describe", "pod", "ticker")
+    pod = kubectl.json("pod", "ticker")
+    node = re.escape(cluster.node)
+    container_id = pod["status"]["containerStatuses"][0]["containerID"]
+    for pattern in (
+        rf"Node:\s+{node}/",
+        r"Status:\s+Running",
+        rf"IP:\s+{re.escape(pod['status']['podIP'])}",
+        rf"Container ID:\s+{re.escape(container_id)}",
+        r"State:\s+Running",
+        r"Ready:\s+True",
+        r"Restart Count:\s+0",
+        rf"Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default/ticker to {node}",
+        r"Created\s+\S+\s+kubelet\s+.*Created container: ticker",
+        r"Started\s+\S+\s+kubelet\s+.*Started container ticker",
+    ):
+        assert re.search(pattern, described), f"{pattern!r} not in:\n{described}"
+    assert kubectl.ok("logs", "ticker") == "started\n"
+    containers = _node_containers(docker_client, cluster.node)
+    assert len([c for c in containers if c.labels.get(labels.POD_NAME) == "ticker"]) == 2
+
+    kubectl.ok("delete", "pod", "ticker", "--grace-period=1")
+    assert kubectl("get", "pod", "ticker")[0] != 0
+    eventually(
+        lambda: (
+            not any(
+                c.labels.get(labels.POD_NAME) == "ticker"
+                for c in _node_containers(docker_client, cluster.node)
+            )
+        ),
+        timeout=30,
+    )

@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -95,6 +96,8 @@ def agent_command(runtime: str, *, node_name: str, kubeconfig: Path) -> list[str
         "--runtime", runtime,
         "--data-dir", str(data_dir / "nodes" / node_name),
         "--api-server-token-file", str(settings.CLUSTER_PKI_DIR / kubeletclient.TOKEN_FILE),
+        "--cluster-cidr", settings.CLUSTER_CIDR,
+        "--service-cidr", settings.CLUSTER_SERVICE_CIDR,
     ]  # fmt: skip
     if runtime == "docker" and STATIC_BUSYBOX.exists():
         command += ["--infra-image", LOCAL_INFRA_IMAGE, "--infra-from-binary", str(STATIC_BUSYBOX)]
@@ -147,30 +150,55 @@ class Command(BaseCommand):
             agent = agent_command(runtime, node_name=name, kubeconfig=node_kubeconfig(name))
             children.append(Child("agent", _spawn(agent)))
         try:
-            failed = self._relay(children, lambda: stopping)
+            failed = self._relay(children, until=lambda: stopping, stop_on_exit=True)
         finally:
-            _stop_all(children)
+            self._stop_all(children)
         if failed is not None and not stopping:
             raise CommandError(f"{failed.name} exited with code {failed.popen.returncode}")
 
-    def _relay(self, children: list[Child], stopping: Any) -> Child | None:
-        """Copy every child's output, prefixed, until asked to stop or a child exits."""
+    def _relay(
+        self, children: list[Child], *, until: Callable[[], bool], stop_on_exit: bool
+    ) -> Child | None:
+        """Copy every child's output, prefixed, until ``until()`` or the end of every output;
+        with ``stop_on_exit``, until a child exits too (that child is returned)."""
         selector = selectors.DefaultSelector()
         width = max(len(c.name) for c in children)
         for child in children:
             assert child.popen.stdout is not None
-            selector.register(child.popen.stdout, selectors.EVENT_READ, child)
-        while not stopping():
-            for key, _ in selector.select(timeout=0.5):
+            if not child.popen.stdout.closed:
+                selector.register(child.popen.stdout, selectors.EVENT_READ, child)
+        while (stop_on_exit or selector.get_map()) and not until():
+            for key, _ in selector.select(timeout=0.2):
                 stream: IO[bytes] = key.fileobj  # type: ignore[assignment]
                 line = stream.readline()
-                if line:
-                    name = key.data.name.ljust(width)
-                    self.stdout.write(f"{name} | {line.decode(errors='replace').rstrip()}")
-            for child in children:
-                if child.popen.poll() is not None:
-                    return child
-        return None
+                if not line:
+                    selector.unregister(stream)
+                    continue
+                name = key.data.name.ljust(width)
+                self.stdout.write(f"{name} | {line.decode(errors='replace').rstrip()}")
+            exited = _first_exited(children) if stop_on_exit else None
+            if exited is not None:
+                return exited
+        return _first_exited(children) if stop_on_exit else None
+
+    def _stop_all(self, children: list[Child]) -> None:
+        """SIGTERM every child, copying their output while they stop (a child blocked writing
+        to a full pipe would never exit); SIGKILL what is left after the timeout."""
+        for child in children:
+            if child.popen.poll() is None:
+                os.killpg(child.popen.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        self._relay(children, until=lambda: time.monotonic() > deadline, stop_on_exit=False)
+        for child in children:
+            try:
+                child.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.popen.pid, signal.SIGKILL)
+                child.popen.wait(timeout=10)
+
+
+def _first_exited(children: list[Child]) -> Child | None:
+    return next((child for child in children if child.popen.poll() is not None), None)
 
 
 def _spawn(command: list[str]) -> subprocess.Popen[bytes]:
@@ -181,16 +209,3 @@ def _spawn(command: list[str]) -> subprocess.Popen[bytes]:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-
-
-def _stop_all(children: list[Child]) -> None:
-    for child in children:
-        if child.popen.poll() is None:
-            os.killpg(child.popen.pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    for child in children:
-        try:
-            child.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(child.popen.pid, signal.SIGKILL)
-            child.popen.wait(timeout=10)
