@@ -7,9 +7,14 @@ thread waits for a free one), so a node with a hundred pod workers, or a process
 hundred simulated nodes, holds a bounded number of connections; a watch gets a connection of
 its own for as long as it streams.
 
-A request that finds the API unreachable (connection errors, 429, 5xx) is retried a bounded
-number of times with exponential back-off, then raises ``Unreachable``; the agent's loops are
-level-triggered, so they simply try again on their next period.
+A pooled connection may be dead when it is taken: the server closes keep-alive connections
+that sit idle (uvicorn after 5 s, less than the Lease period), and a restarted server has
+closed them all. A request that fails on a reused connection before any answer is therefore
+sent once more on a new connection, as HTTP clients do (Go's net/http, urllib3): a stale
+connection says nothing about the API, and must not use up a retry. A request that finds the
+API unreachable (connection errors, 429, 5xx) is retried a bounded number of times with
+exponential back-off, then raises ``Unreachable``; the agent's loops are level-triggered, so
+they simply try again on their next period.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ MERGE_PATCH = "application/merge-patch+json"
 USER_AGENT = "pilothouse-nodeagent"
 # Connection failures that mean "not reachable now", as opposed to a bad request.
 _TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
+# How a request fails on a connection the server has closed, before any answer: reset, broken
+# pipe or closed before a status line, or (for a reset TLS connection) an EOF inside TLS.
+_DROPPED_ERRORS = (ConnectionError, ssl.SSLEOFError)
 
 
 @dataclass(frozen=True)
@@ -106,12 +114,13 @@ class ApiClient:
             headers["Content-Type"] = content_type
         return headers
 
-    def _take(self) -> http.client.HTTPSConnection:
-        """A pooled connection (an idle one if there is one); waits while all are in use."""
+    def _take(self) -> tuple[http.client.HTTPSConnection, bool]:
+        """A pooled connection (an idle one if there is one) and whether it has been used
+        before; waits while all are in use."""
         self._slots.acquire()
         with self._idle_lock:
             conn = self._idle.pop() if self._idle else None
-        return conn if conn is not None else self._connect(self.timeout)
+        return (conn, True) if conn is not None else (self._connect(self.timeout), False)
 
     def _give_back(self, conn: http.client.HTTPSConnection, *, reusable: bool) -> None:
         if reusable:
@@ -122,11 +131,26 @@ class ApiClient:
         self._slots.release()
 
     def _once(self, method: str, target: str, data: bytes | None, content_type: str) -> Any:
-        conn = self._take()
+        headers = self._headers(content_type)
+
+        def send(conn: http.client.HTTPSConnection) -> http.client.HTTPResponse:
+            conn.request(method, target, body=data, headers=headers)
+            return conn.getresponse()
+
+        conn, reused = self._take()
         reusable = False
         try:
-            conn.request(method, target, body=data, headers=self._headers(content_type))
-            response = conn.getresponse()
+            try:
+                response = send(conn)
+            except _DROPPED_ERRORS as e:
+                if not reused:
+                    raise
+                log.debug(
+                    "%s %s: pooled connection was closed (%s); sending anew", method, target, e
+                )
+                conn.close()
+                conn = self._connect(self.timeout)
+                response = send(conn)
             raw = response.read()
             reusable = response.getheader("Connection", "").lower() != "close"
         except _TRANSPORT_ERRORS as e:

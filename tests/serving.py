@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import ssl
@@ -25,6 +26,7 @@ from urllib.parse import quote
 from django.db import connection
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+EPHEMERAL_PORTS = Path("/proc/sys/net/ipv4/ip_local_port_range")
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 30.0
 
@@ -54,6 +56,22 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def restartable_port() -> int:
+    """A free loopback port for a server that stops and starts again on it: one below the
+    kernel's ephemeral range. While the server is down, a port in that range (all that
+    ``free_port`` returns) may be given to any outgoing connection on the machine, and on a
+    busy one it is, so the restart fails with "address already in use"."""
+    low = int(EPHEMERAL_PORTS.read_text().split()[0])
+    for port in random.sample(range(max(1024, low - 10_000), low), 100):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port below {low}")
 
 
 def server_env(data_dir: Path, *, database_url: str | None, **extra: str) -> dict[str, str]:
@@ -116,13 +134,16 @@ def running_api(
     workers: int = 2,
     insecure: bool = False,
     stop_timeout: float = STOP_TIMEOUT_SECONDS,
+    port: int | None = None,
 ) -> Iterator[Server]:
-    """Start ``runapi`` on a free loopback port; yield once ``/healthz`` answers; stop it.
+    """Start ``runapi`` on ``port`` (default: a free loopback port); yield once ``/healthz``
+    answers; stop it.
 
-    Stopping is graceful (SIGTERM) for up to ``stop_timeout`` seconds, then forced.
+    Stopping is graceful (SIGTERM) for up to ``stop_timeout`` seconds, then forced. A server
+    started again on the same port and data dir is the same server to its clients.
     """
     data_dir = Path(env["CLUSTER_DATA_DIR"])
-    port = free_port()
+    port = port or free_port()
     scheme = "http" if insecure else "https"
     server = Server(
         url=f"{scheme}://127.0.0.1:{port}", data_dir=data_dir, log=data_dir / "runapi.log"
