@@ -66,6 +66,12 @@ def has_succeeded(container: Container) -> bool:
     return container.state == "exited" and container.exit_code == 0
 
 
+def ran_in(container: Container, sandbox_id: str) -> bool:
+    """Whether the app or init container ran in sandbox ``sandbox_id`` (assumed where the
+    runtime does not tell)."""
+    return container.sandbox_id is None or container.sandbox_id == sandbox_id
+
+
 def _terminated(c: Container) -> dict[str, Any]:
     if c.state == "created":
         reason, code = "StartError", 128
@@ -249,6 +255,10 @@ def pod_status(
         container_status(s, containers, waiting.get(s["name"]), app_default, health)
         for s in spec.get("containers") or []
     ]
+    # Kubelet's rule: once an app container has run, the pod has been initialized, even while
+    # a new sandbox runs its init containers again.
+    if any("running" in s["state"] or "terminated" in s["state"] for s in app_statuses):
+        pending_init = []
     if old.get("phase") in TERMINAL_PHASES:
         phase = old["phase"]
     elif init_failed(pod, containers):

@@ -50,6 +50,7 @@ from nodeagent.pods.status import (
     instances,
     latest,
     pod_status,
+    ran_in,
     sandboxes,
 )
 from nodeagent.runtime.base import (
@@ -97,6 +98,24 @@ def should_restart(policy: str, container: Container) -> bool:
     if policy == "Always":
         return True
     return policy == "OnFailure" and has_failed(container)
+
+
+def containers_to_start(pod: Mapping[str, Any], containers: list[Container]) -> list[str]:
+    """The app containers a new sandbox would run, as kubelet's ``computePodActions`` picks
+    them once a pod's sandbox died: all of them, but none under Never, and under OnFailure
+    not those that succeeded. Empty: the pod gets no new sandbox."""
+    spec = pod.get("spec") or {}
+    policy = spec.get("restartPolicy") or "Always"
+    if policy == "Never":
+        return []
+    names = [str(c["name"]) for c in spec.get("containers") or []]
+    if policy == "OnFailure":
+        return [
+            name
+            for name in names
+            if not ((found := latest(containers, name)) is not None and has_succeeded(found))
+        ]
+    return names
 
 
 def _field_path(name: str, init: bool) -> str:
@@ -217,8 +236,8 @@ class PodSyncer:
         if live:
             return live[-1]
         apps = [c for c in containers if c.labels.get(labels.CONTAINER_KIND) == labels.APP]
-        if apps and (pod.get("spec") or {}).get("restartPolicy") == "Never":
-            return None  # it ran once and will not run again
+        if apps and not containers_to_start(pod, containers):
+            return None  # it ran, and nothing in it is to run again
         for container in boxes + [c for c in apps if c.state == "running"]:
             # Containers in a dead sandbox's network namespace restart in the new one.
             self.runtime.remove(container.id)
@@ -283,11 +302,14 @@ class PodSyncer:
         context = self._context(pod, sandbox)
         for init_spec in spec.get("initContainers") or []:
             current = latest(containers, init_spec["name"])
-            if current is not None and has_succeeded(current):
+            # A new sandbox starts the pod from the beginning, as kubelet's does: the init
+            # containers run again in it (they may have set up its network namespace).
+            rerun = current is not None and not ran_in(current, sandbox.id)
+            if current is not None and has_succeeded(current) and not rerun:
                 continue
             # Init containers run one at a time: act on the first unfinished one, then wait.
             if policy != "Never" or current is None or not has_failed(current):
-                self._advance(pod, init_spec, containers, context, policy, init=True)
+                self._advance(pod, init_spec, containers, context, policy, init=True, rerun=rerun)
             return
         for app_spec in spec.get("containers") or []:
             self._advance(pod, app_spec, containers, context, policy, init=False)
@@ -301,17 +323,19 @@ class PodSyncer:
         policy: str,
         *,
         init: bool,
+        rerun: bool = False,
     ) -> None:
-        """Start, restart or leave alone one container, as its state and the policy say."""
+        """Start, restart or leave alone one container, as its state and the policy say
+        (``rerun``: start it again whatever the policy, it ran in an earlier sandbox)."""
         name = spec["name"]
         current = latest(containers, name)
         if current is None:
             self._start(pod, spec, containers, context, restart_count=0, init=init)
-        elif current.state == "created" and not current.error:
+        elif current.state == "created" and not current.error and not rerun:
             self._start_created(pod, current, name, init)
         elif current.state == "running":
             self.waiting.pop(name, None)
-        elif should_restart(policy, current):
+        elif rerun or should_restart(policy, current):
             self._restart(pod, spec, containers, context, current, init=init)
         else:
             self.waiting.pop(name, None)

@@ -25,6 +25,15 @@ log = logging.getLogger(__name__)
 Pod = dict[str, Any]
 # Containers of a pod the API no longer knows get this long to stop (kubelet's minimum).
 ORPHAN_GRACE_SECONDS = 2.0
+# The first retry of a failed sync.
+SYNC_RETRY_SECONDS = 1.0
+
+
+def retry_delay(failures: int, longest: float) -> float:
+    """Seconds before syncing again after ``failures`` failed syncs in a row: 1 s, doubling, at
+    most ``longest``. A pod whose engine or API is away is not hammered; it is woken sooner
+    when its containers change (the engine is back) or its pod does."""
+    return min(SYNC_RETRY_SECONDS * float(2 ** min(failures, 16)), longest)
 
 
 def pod_uid(pod: Mapping[str, Any]) -> str:
@@ -55,6 +64,7 @@ class _Worker:
         self.wake.set()
 
     def _run(self) -> None:
+        failures = 0
         try:
             while not self.stop.is_set():
                 self.wake.clear()
@@ -63,9 +73,16 @@ class _Worker:
                     if self._step(pod):
                         return
                     wait = self.syncer.sync(pod) if pod is not None else None
+                    failures = 0
                 except (ApiError, RuntimeFailure, OSError) as e:
-                    log.warning("syncing pod %s failed: %s", self.syncer.uid, e)
-                    wait = 1.0
+                    wait = retry_delay(failures, self.resync_period)
+                    failures += 1
+                    log.warning(
+                        "syncing pod %s failed (next try within %.0f s): %s",
+                        self.syncer.uid,
+                        wait,
+                        e,
+                    )
                 self.wake.wait(min(wait or self.resync_period, self.resync_period))
         finally:
             self.syncer.close()
@@ -205,9 +222,19 @@ class ContainerMonitor:
 
     def run(self) -> None:
         self.workers.listed_once.wait()
+        unreachable = False
         while not self.stop.is_set():
             try:
                 self.relist()
             except RuntimeFailure as e:
-                log.warning("listing containers failed: %s", e)
+                if not unreachable:
+                    log.warning("listing containers failed: %s", e)
+                unreachable = True
+                # Once the engine answers again, every pod is looked at: what it did while
+                # away (an engine restart stops every container) may match the last listing.
+                self._seen = {}
+            else:
+                if unreachable:
+                    log.info("the container runtime answers again")
+                unreachable = False
             self.stop.wait(self.period)

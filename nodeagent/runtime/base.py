@@ -92,6 +92,9 @@ class Container:
     oom_killed: bool = False
     error: str = ""
     ip: str | None = None
+    # The sandbox whose network namespace an app container joined; None for a sandbox, or
+    # where the runtime does not tell.
+    sandbox_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,13 @@ def _ip(settings: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+def _sandbox_id(host_config: Mapping[str, Any] | None) -> str | None:
+    """The container whose network namespace this one joined (``container:<id>``)."""
+    mode = str((host_config or {}).get("NetworkMode") or "")
+    prefix, _, joined = mode.partition(":")
+    return joined if prefix == "container" and joined else None
+
+
 def _container(data: Mapping[str, Any]) -> Container:
     state = data.get("State") or {}
     config = data.get("Config") or {}
@@ -91,6 +98,7 @@ def _container(data: Mapping[str, Any]) -> Container:
         oom_killed=bool(state.get("OOMKilled")),
         error=str(state.get("Error") or ""),
         ip=_ip(data.get("NetworkSettings")),
+        sandbox_id=_sandbox_id(data.get("HostConfig")),
     )
 
 

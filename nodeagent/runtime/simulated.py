@@ -96,6 +96,7 @@ class SimulatedRuntime:
                 image_id=self.image_id(config.image),
                 created_at=timefmt.now(),
                 ip=ip,
+                sandbox_id=config.sandbox_id,
             )
         return container_id
 
