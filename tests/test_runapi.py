@@ -50,6 +50,7 @@ def test_the_server_answers_health_probes_on_the_bind_address(tmp_path: Path) ->
 
     assert f"listening on {server.url} with 2 worker processes" in server.output()
     assert "Admin kubeconfig: " in server.output()
+    assert "GET /readyz" not in server.output()  # no access log: a line per request costs
 
 
 def test_it_refuses_to_serve_an_unmigrated_database(tmp_path: Path) -> None:

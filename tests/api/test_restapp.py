@@ -250,3 +250,36 @@ def test_a_requests_database_work_runs_between_djangos_request_signals_on_a_pool
     (_, first), (_, last) = request_signals
     assert first is last
     assert first.name.startswith("api-sync")
+
+
+def _slow_then(release: threading.Event, value: int) -> int:
+    release.wait(10)
+    return value
+
+
+def _fails() -> int:
+    raise LookupError("from the pool thread")
+
+
+def test_an_exception_on_a_pool_thread_is_raised_to_the_awaiting_request() -> None:
+    pool = views._SyncPool(1)
+
+    with pytest.raises(LookupError, match="from the pool thread"):
+        asyncio.run(pool.run(_fails))
+
+
+def test_a_pool_thread_serves_on_after_a_request_whose_loop_closed_before_its_answer() -> None:
+    pool = views._SyncPool(1)
+    release = threading.Event()
+
+    async def give_up_early() -> None:
+        await asyncio.wait_for(pool.run(_slow_then, release, 1), 0.05)
+
+    with pytest.raises(TimeoutError):
+        asyncio.run(give_up_early())  # the loop closes while the thread is still at work
+    release.set()
+
+    async def ask_again() -> int:
+        return await asyncio.wait_for(pool.run(_slow_then, release, 2), 10)
+
+    assert asyncio.run(ask_again()) == 2

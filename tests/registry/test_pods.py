@@ -301,6 +301,22 @@ def test_malformed_quantities_are_refused_with_kubes_words(given: Any, message: 
     assert str(raised.value) == message
 
 
+def test_a_quantity_reads_the_same_every_time_however_long_its_text() -> None:
+    long_text = "0.5" + "0" * 70  # past the length of texts whose parse is kept
+    assert [str(quantity.parse(q)) for q in ("0.5", "0.5", long_text)] == ["500m"] * 3
+    assert [quantity.rounded_text(q) for q in ("0.0001", "0.0001", "0.0001" + "0" * 70)] == [
+        "1m"
+    ] * 3
+
+
+def test_a_malformed_quantity_is_refused_every_time_it_is_read() -> None:
+    for _ in range(2):
+        with pytest.raises(quantity.QuantityError):
+            quantity.parse("1x")
+        with pytest.raises(quantity.QuantityError):
+            quantity.rounded_text("1x")
+
+
 def test_default_tolerations_are_added_only_for_taints_not_yet_tolerated() -> None:
     own = {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 60}
     own["effect"] = "NoExecute"
@@ -1016,6 +1032,17 @@ def test_creating_a_pod_stores_it_defaulted_and_pending(pods: Registry) -> None:
     assert stored["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"
     assert stored["spec"]["tolerations"] == DEFAULT_TOLERATIONS
     assert stored["metadata"]["generation"] == 1
+
+
+@DB
+def test_creating_a_pod_leaves_the_callers_manifest_as_it_was(pods: Registry) -> None:
+    manifest = pod(container(resources={"limits": {"cpu": "0.5"}}))
+    sent = copy.deepcopy(manifest)
+
+    stored = pods.create(PODS, "default", manifest).object
+
+    assert manifest == sent
+    assert stored["spec"]["containers"][0]["resources"]["requests"] == {"cpu": "500m"}
 
 
 @DB

@@ -110,6 +110,9 @@ class Command(BaseCommand):
             # kubectl exec's WebSocket (cluster.api.podexec).
             ws="wsproto",
             log_level="info",
+            # No line per request: writing it cost a pod create 3% of its worker CPU
+            # (bench/api.py), and kube-apiserver does not log every request either.
+            access_log=False,
         )
 
     def _serving_pki(self, host: str) -> ServingPki:

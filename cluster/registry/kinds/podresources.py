@@ -54,9 +54,10 @@ def parse_or_none(raw: Any) -> quantity.Quantity | None:
 def default_resource_list(resources: Any) -> None:
     """Round every well-formed quantity up to a thousandth and print it canonically."""
     for name, raw in mapping(resources).items():
-        parsed = parse_or_none(raw)
-        if parsed is not None:
-            resources[name] = str(parsed.rounded_up())
+        try:
+            resources[name] = quantity.rounded_text(raw)
+        except quantity.QuantityError:
+            continue
 
 
 def default_requests_from_limits(requirements: dict[str, Any]) -> None:

@@ -5,10 +5,16 @@ family of suffix the client used: "0.5" comes back as "500m", "1.5Gi" as "1536Mi
 "1k", "1e3" as "1e3". Resource lists are further rounded up to a thousandth, so "0.1m" of CPU is
 stored as "1m". Values are ``Fraction``s here, never floats, for the reason kube avoids floats:
 "100m" + "200m" must be exactly "300m".
+
+Parsing is cached by text: a pod's few quantities ("100m", "64Mi") are read by its defaulting,
+its validation and its QoS class, and the scheduler reads them again, while a manifest repeats
+the same handful across thousands of pods. The Fraction arithmetic cost a pod create about 0.1
+ms of API worker CPU (bench/api.py); a ``Quantity`` is immutable, so sharing one is safe.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -37,6 +43,9 @@ _EXPONENT = re.compile(r"[eE]([+-]?[0-9]{1,4})")
 # resource never becomes asking for none.
 _NANO = 9
 _MILLI = 3
+# Distinct quantity texts whose parse is kept (see the module docstring); a bound, not a need.
+_CACHED_TEXTS = 4096
+_CACHED_LENGTH = 64  # longer texts are parsed every time, so that the cache stays small
 
 
 class QuantityError(ValueError):
@@ -65,6 +74,30 @@ def parse(raw: Any) -> Quantity:
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
         raise QuantityError(FORMAT_ERROR)
     text = raw if isinstance(raw, str) else str(raw)
+    return _parse_cached(text) if len(text) <= _CACHED_LENGTH else _parse_text(text)
+
+
+def rounded_text(raw: Any) -> str:
+    """``raw`` rounded up to a thousandth and printed canonically, as kube stores the
+    quantities of a resource list; QuantityError if it is not a quantity."""
+    text = raw if isinstance(raw, str) else None
+    if text is not None and len(text) <= _CACHED_LENGTH:
+        return _rounded_cached(text)
+    return str(parse(raw).rounded_up())
+
+
+@functools.lru_cache(maxsize=_CACHED_TEXTS)
+def _rounded_cached(text: str) -> str:
+    return str(_parse_cached(text).rounded_up())
+
+
+@functools.lru_cache(maxsize=_CACHED_TEXTS)
+def _parse_cached(text: str) -> Quantity:
+    # Errors are raised, never cached: malformed input costs a parse each time, as before.
+    return _parse_text(text)
+
+
+def _parse_text(text: str) -> Quantity:
     match = _SHAPE.fullmatch(text)
     if not text or match is None:
         raise QuantityError(FORMAT_ERROR)
