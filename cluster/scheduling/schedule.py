@@ -7,7 +7,7 @@ it, in queue order, a chunk at a time as their writes are handed to one of a few
 Unschedulable condition of each pod that fits nowhere on its own. While
 it works, more pods may arrive (a ReplicationController scaling up creates them one by one), so
 it lists the pending pods again and carries on with the ones it has not seen, on the same
-in-memory view, until none are new.
+in-memory view (built again only if a node changed meanwhile), until none are new.
 
 A pass is bounded in time: past its deadline it stops between two writes and asks the
 runtime to look again at once (``Outcome(requeue_after=0)``), so one pass never holds the
@@ -47,6 +47,7 @@ class SchedulingPass:
         self.deadline = time.monotonic() + seconds
         self.writers = writers
         self.planner: Planner | None = None
+        self.node_versions: dict[str, object] = {}
         self.seen: set[str] = set()
         self.outcomes: Counter[str] = Counter()
 
@@ -79,8 +80,14 @@ class SchedulingPass:
         return [p for p in list_pending(self.registry, self.pods) if p.uid not in self.seen]
 
     def _view(self) -> Planner:
-        if self.planner is None:
-            nodes = self.registry.list(RESOURCES.of_kind("Node"), None).items
+        """The in-memory view, built again (bound pods too) whenever a node changed since it
+        was built: a node added, cordoned or tainted during a long pass counts for the pods
+        that arrive after it, as kube-scheduler's snapshot is refreshed every cycle. The
+        earlier batches' writes have all finished by then, so the new view holds them."""
+        nodes = self.registry.list(RESOURCES.of_kind("Node"), None).items
+        versions = {n["metadata"]["name"]: n["metadata"].get("resourceVersion") for n in nodes}
+        if self.planner is None or versions != self.node_versions:
+            self.node_versions = versions
             self.planner = Planner(cluster_view(nodes, list_bound(self.registry, self.pods)))
         return self.planner
 
