@@ -17,6 +17,11 @@ by a thousand watchers is neither decoded nor encoded a thousand times; in-proce
 
 Back-pressure: a watcher whose queue passes its limit is ended with a 410 ERROR event (its
 client relists); the hub never blocks on a slow consumer and never drops events silently.
+
+Failures: the event log is durable, so losing the database (a dropped LISTEN connection, a
+restarted server) only pauses the hub: it reconnects and reads on from the last revision it
+dispatched, and its watchers see every change, late. Once a hub thread ended for good, every
+later watch in the process would register with nobody to feed it and hear nothing, ever.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from typing import Any, Literal, Protocol, cast
 
 import orjson
 
+from cluster.store.errors import StoreError
 from cluster.store.fields import FieldIndex
 from cluster.store.selectors import FieldSelector, LabelSelector
 from cluster.store.types import EventType, Object, WatchEvent
@@ -40,6 +46,10 @@ from cluster.store.types import EventType, Object, WatchEvent
 log = logging.getLogger(__name__)
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+START_TIMEOUT = 30.0
+"""Seconds a subscriber waits for the hub's first read of the log before giving up."""
+RECONNECT_PAUSES = (0.1, 0.5, 1.0, 2.0, 5.0)
+"""Waits between attempts to reach the event log again after losing it (the last repeats)."""
 
 
 def expired_status(message: str) -> Object:
@@ -380,6 +390,14 @@ class _KindRoutes:
     by_name: dict[str, set[HubWatcher]] = field(default_factory=dict)
 
 
+@dataclass(eq=False)
+class _Start:
+    """One attempt to start the hub thread: done once it has read the log's head, or failed."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
 class WatchHub:
     """Tails the event log on one thread and fans entries out to this process's watchers."""
 
@@ -406,20 +424,29 @@ class WatchHub:
         self._thread: threading.Thread | None = None
         self._reader: LogReader | None = None
         self._stopping = threading.Event()
-        self._started = threading.Event()
-        self._start_error: BaseException | None = None
+        self._start: _Start | None = None
 
     # -- lifecycle --
 
     def start(self) -> None:
+        """Start the hub thread unless it runs; return once it has read the log's head.
+
+        Nobody may register before that: the hub would then take the head as its position and
+        never dispatch what was written between a subscriber's revision and it. A failed start
+        is tried again by the next subscriber.
+        """
         with self._lock:
-            if self._thread is not None:
-                return
-            self._thread = threading.Thread(target=self._run, name="store-watch-hub", daemon=True)
-            self._thread.start()
-        self._started.wait(30)
-        if self._start_error is not None:
-            raise self._start_error
+            if self._start is None or self._start.error is not None:
+                attempt = self._start = _Start()
+                self._thread = threading.Thread(
+                    target=self._run, args=(attempt,), name="store-watch-hub", daemon=True
+                )
+                self._thread.start()
+            attempt = self._start
+        if not attempt.done.wait(START_TIMEOUT):
+            raise StoreError("the watch cache is not ready yet; try again")
+        if attempt.error is not None:
+            raise attempt.error
 
     def close(self) -> None:
         self._stopping.set()
@@ -506,30 +533,55 @@ class WatchHub:
 
     # -- the hub thread --
 
-    def _run(self) -> None:
+    def _run(self, attempt: _Start) -> None:
+        reader: LogReader | None = None
         try:
-            self._reader = self._reader_factory()
-            self._last, _ = self._reader.heads()
+            reader = self._reader = self._reader_factory()
+            self._last, _ = reader.heads()
         except BaseException as exc:  # surfaced to the subscriber that started us
-            self._start_error = exc
-            self._started.set()
+            if reader is not None:
+                _close_quietly(reader)
+            attempt.error = exc
+            attempt.done.set()
             return
-        self._started.set()
-        reader = self._reader
+        attempt.done.set()
         next_bookmark = time.monotonic() + self._bookmark_interval
-        try:
-            while not self._stopping.is_set():
+        while not self._stopping.is_set():
+            try:
                 self._catch_up(reader)
                 now = time.monotonic()
                 if now >= next_bookmark:
                     self._send_bookmarks()
                     next_bookmark = now + self._bookmark_interval
                 reader.wait(max(0.0, min(self._fallback_poll, next_bookmark - now)))
-        except Exception:
-            log.exception("watch hub stopped by an error; ending every watch")
-            self._fail_all("the watch cache failed; relist and watch again")
-        finally:
-            reader.close()
+            except Exception:
+                log.exception(
+                    "watch hub lost the event log at revision %d; reconnecting", self._last
+                )
+                _close_quietly(reader)
+                reconnected = self._reconnect()
+                if reconnected is None:
+                    return
+                reader = reconnected
+        _close_quietly(reader)
+
+    def _reconnect(self) -> LogReader | None:
+        """A new reader of the log, tried until one works; None if the hub is closing.
+
+        The hub keeps its position: the next catch-up reads on from the last revision it
+        dispatched (or, if compaction overtook it meanwhile, fails only the watchers behind).
+        """
+        failures = 0
+        while not self._stopping.wait(RECONNECT_PAUSES[min(failures, len(RECONNECT_PAUSES) - 1)]):
+            try:
+                reader = self._reader_factory()
+            except Exception as exc:
+                failures += 1
+                log.warning("watch hub cannot reach the event log yet: %s", exc)
+                continue
+            self._reader = reader
+            return reader
+        return None
 
     def _catch_up(self, reader: LogReader) -> None:
         while True:
@@ -633,6 +685,14 @@ class WatchHub:
         for watcher, mark in marks:
             watcher.push([mark])
         _wake_all(targets)
+
+
+def _close_quietly(reader: LogReader) -> None:
+    """Release a reader whose connection may already be gone."""
+    try:
+        reader.close()
+    except Exception as exc:
+        log.debug("closing the watch hub's log reader failed: %s", exc)
 
 
 def _all(routes: _KindRoutes) -> set[HubWatcher]:
