@@ -61,6 +61,10 @@ class DeleteOptions:
     dry_run: bool = False
 
 
+DELETE_ATTEMPTS = 10
+"""Reads a DELETE makes of an object that keeps changing under it before it gives up (409)."""
+
+
 def _private_copy(value: Any) -> Any:
     """A deep copy of a JSON-shaped object: dicts and lists copied, immutable leaves shared.
 
@@ -420,25 +424,35 @@ class Registry:
                 ],
             )
         key = self.key(resource, namespace, name)
-        with self._words(resource, name):
-            current = self.store.get(key)
-            self._check_preconditions(resource, name, current, options.preconditions)
-            grace = resource.strategy.grace_period(current, options.grace_period_seconds)
-            finalizers = self._finalizers_for(resource, current, options.propagation_policy)
-            if grace or finalizers or resource.strategy.holds_deletion(current):
-                return self._mark_deleted(resource, key, current, grace, finalizers, options)
-            if options.dry_run:
-                return WriteResult(current, deleted=True)
-            current_meta = current.get("metadata") or {}
-            gone = self.store.delete(
-                key,
-                preconditions=Preconditions(
-                    uid=current_meta.get("uid"),
-                    resource_version=current_meta.get("resourceVersion"),
-                ),
-            )
-        self._released(resource, gone)
-        return WriteResult(gone, deleted=True)
+        for attempt in range(1, DELETE_ATTEMPTS + 1):
+            with self._words(resource, name):
+                current = self.store.get(key)
+                self._check_preconditions(resource, name, current, options.preconditions)
+                grace = resource.strategy.grace_period(current, options.grace_period_seconds)
+                finalizers = self._finalizers_for(resource, current, options.propagation_policy)
+                if grace or finalizers or resource.strategy.holds_deletion(current):
+                    return self._mark_deleted(resource, key, current, grace, finalizers, options)
+                if options.dry_run:
+                    return WriteResult(current, deleted=True)
+                current_meta = current.get("metadata") or {}
+                try:
+                    gone = self.store.delete(
+                        key,
+                        preconditions=Preconditions(
+                            uid=current_meta.get("uid"),
+                            resource_version=current_meta.get("resourceVersion"),
+                        ),
+                    )
+                except Conflict:
+                    # Written since this read (a controller's status update): decide again on
+                    # the new version, as kube-apiserver's delete does. Only the caller's own
+                    # preconditions may make a DELETE fail with 409.
+                    if attempt < DELETE_ATTEMPTS:
+                        continue
+                    raise
+            self._released(resource, gone)
+            return WriteResult(gone, deleted=True)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _released(self, resource: Resource, gone: Object) -> None:
         if resource.strategy.allocator is not None:

@@ -278,8 +278,9 @@ class NodeKeeper:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(10)
-        for name in self.names:
-            self.api.request("DELETE", f"/api/v1/nodes/{name}")
+        # A node left behind would take the next test's pods: every deletion must succeed.
+        statuses = {n: self.api.request("DELETE", f"/api/v1/nodes/{n}").status for n in self.names}
+        assert all(s in (200, 404) for s in statuses.values()), f"node deletions: {statuses}"
 
     def _run(self) -> None:
         while not self._stop.wait(NODE_RENEW_SECONDS):
