@@ -546,32 +546,39 @@ class WatchHub:
             return
         attempt.done.set()
         next_bookmark = time.monotonic() + self._bookmark_interval
+        failures = 0  # in a row: the pause before reconnecting grows with them
         while not self._stopping.is_set():
             try:
                 self._catch_up(reader)
+                failures = 0
                 now = time.monotonic()
                 if now >= next_bookmark:
                     self._send_bookmarks()
                     next_bookmark = now + self._bookmark_interval
                 reader.wait(max(0.0, min(self._fallback_poll, next_bookmark - now)))
-            except Exception:
-                log.exception(
-                    "watch hub lost the event log at revision %d; reconnecting", self._last
-                )
+            except Exception as exc:
+                if failures == 0:
+                    log.exception(
+                        "watch hub lost the event log at revision %d; reconnecting", self._last
+                    )
+                else:
+                    log.warning("watch hub still cannot read the event log: %s", exc)
+                failures += 1
                 _close_quietly(reader)
-                reconnected = self._reconnect()
+                reconnected = self._reconnect(failures)
                 if reconnected is None:
                     return
                 reader = reconnected
         _close_quietly(reader)
 
-    def _reconnect(self) -> LogReader | None:
+    def _reconnect(self, failures: int) -> LogReader | None:
         """A new reader of the log, tried until one works; None if the hub is closing.
+        ``failures`` (the failed reads so far in a row, at least 1) sets the first pause.
 
         The hub keeps its position: the next catch-up reads on from the last revision it
         dispatched (or, if compaction overtook it meanwhile, fails only the watchers behind).
         """
-        failures = 0
+        failures -= 1
         while not self._stopping.wait(RECONNECT_PAUSES[min(failures, len(RECONNECT_PAUSES) - 1)]):
             try:
                 reader = self._reader_factory()

@@ -3,7 +3,10 @@
 As kubelet's pod workers, each pod is synced by its own thread, so a slow image pull or a
 grace period in one pod never delays another. A worker wakes when its pod changes, when its
 containers change (``ContainerMonitor``, kubelet's PLEG: one cheap listing of the node's
-containers every second), when its back-off ends, or every ``resync_period`` seconds. It ends
+containers every second), when its back-off ends, or every ``resync_period`` seconds, jittered
+by up to half as kubelet jitters its sync interval: pods created together would otherwise wake
+together for ever, and a process hosting thousands of them (``--nodes`` with the simulated
+runtime) would spend its time with every thread fighting for the interpreter at once. It ends
 once its pod is gone: deleted gracefully (stopped, then confirmed to the API) or unknown to the
 API (an orphan: its containers are stopped and removed).
 """
@@ -11,6 +14,7 @@ API (an orphan: its containers are stopped and removed).
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -27,6 +31,9 @@ Pod = dict[str, Any]
 ORPHAN_GRACE_SECONDS = 2.0
 # The first retry of a failed sync.
 SYNC_RETRY_SECONDS = 1.0
+# The periodic resync waits up to this fraction longer, at random (kubelet's
+# workerResyncIntervalJitterFactor).
+RESYNC_JITTER = 0.5
 
 
 def retry_delay(failures: int, longest: float) -> float:
@@ -83,10 +90,13 @@ class _Worker:
                         wait,
                         e,
                     )
-                self.wake.wait(min(wait or self.resync_period, self.resync_period))
+                self.wake.wait(min(wait, self.resync_period) if wait else self._resync_wait())
         finally:
             self.syncer.close()
             self.done(self)
+
+    def _resync_wait(self) -> float:
+        return self.resync_period * (1.0 + RESYNC_JITTER * random.random())
 
     def _step(self, pod: Pod | None) -> bool:
         """Stop the pod if it is going away; whether the worker is done."""
