@@ -117,8 +117,12 @@ class Process:
         raise AssertionError(f"{self.name} did not print {marker!r}:\n{self.output()[-4000:]}")
 
     def stop(self, *, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+        """Signal the process (not its group: a Celery worker's warm shutdown lets its pool
+        finish the running tasks, which then release their reconcile locks; killing the pool
+        mid-task would leave a lock held until its TTL and stall that key for later tests);
+        SIGKILL the whole group if it has not exited after ``timeout``."""
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, sig)
+            os.kill(self.popen.pid, sig)
         try:
             self.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
