@@ -98,13 +98,36 @@ class KubeletResponse:
 
 async def get(endpoint: KubeletEndpoint, target: str, *, token: str) -> KubeletResponse:
     """Send ``GET target`` to the agent, with the API server's token; its response head."""
+    sent = await _send(endpoint, "GET", target, token=token, headers=[("Connection", "close")])
+    return _response(sent)
+
+
+@dataclass
+class _Sent:
+    """A request sent on a fresh connection, and the first event of the agent's answer."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    conn: h11.Connection
+    event: object
+
+
+async def _send(
+    endpoint: KubeletEndpoint,
+    method: str,
+    target: str,
+    *,
+    token: str,
+    headers: list[tuple[str, str]],
+) -> _Sent:
+    """Connect, send a bodiless request with the API server's token, read the answer's head."""
     request = h11.Request(
-        method="GET",
+        method=method,
         target=target,
         headers=[
             ("Host", f"{endpoint.host}:{endpoint.port}"),
             ("Authorization", f"Bearer {token}"),
-            ("Connection", "close"),
+            *headers,
         ],
     )
     reader, writer = await _connect(endpoint)
@@ -115,11 +138,18 @@ async def get(endpoint: KubeletEndpoint, target: str, *, token: str) -> KubeletR
     except (OSError, ssl.SSLError, h11.ProtocolError) as e:
         writer.close()
         raise KubeletUnreachable(str(e)) from e
+    return _Sent(reader, writer, conn, event)
+
+
+def _response(sent: _Sent) -> KubeletResponse:
+    """The agent's response whose head ``sent`` read."""
+    event = sent.event
     if not isinstance(event, h11.Response):
-        writer.close()
+        sent.writer.close()
         raise KubeletUnreachable("the node agent closed the connection without answering")
     headers = {name.decode().lower(): value.decode("latin-1") for name, value in event.headers}
-    return KubeletResponse(event.status_code, headers.get("content-type", ""), reader, writer, conn)
+    content_type = headers.get("content-type", "")
+    return KubeletResponse(event.status_code, content_type, sent.reader, sent.writer, sent.conn)
 
 
 @dataclass
@@ -153,32 +183,11 @@ async def upgrade(
 ) -> KubeletChannel | KubeletResponse:
     """Send ``POST target`` asking to switch to ``protocol``; the switched connection, or the
     agent's refusal (a response to read)."""
-    request = h11.Request(
-        method="POST",
-        target=target,
-        headers=[
-            ("Host", f"{endpoint.host}:{endpoint.port}"),
-            ("Authorization", f"Bearer {token}"),
-            ("Connection", "Upgrade"),
-            ("Upgrade", protocol),
-            ("Content-Length", "0"),
-        ],
-    )
-    reader, writer = await _connect(endpoint)
-    conn = h11.Connection(h11.CLIENT)
-    try:
-        writer.write(conn.send(request) + (conn.send(h11.EndOfMessage()) or b""))
-        event = await _next_event(conn, reader)
-    except (OSError, ssl.SSLError, h11.ProtocolError) as e:
-        writer.close()
-        raise KubeletUnreachable(str(e)) from e
-    if isinstance(event, h11.InformationalResponse) and event.status_code == 101:
-        return KubeletChannel(reader, writer, bytes(conn.trailing_data[0]))
-    if not isinstance(event, h11.Response):
-        writer.close()
-        raise KubeletUnreachable("the node agent closed the connection without answering")
-    headers = {name.decode().lower(): value.decode("latin-1") for name, value in event.headers}
-    return KubeletResponse(event.status_code, headers.get("content-type", ""), reader, writer, conn)
+    upgrade_headers = [("Connection", "Upgrade"), ("Upgrade", protocol), ("Content-Length", "0")]
+    sent = await _send(endpoint, "POST", target, token=token, headers=upgrade_headers)
+    if isinstance(sent.event, h11.InformationalResponse) and sent.event.status_code == 101:
+        return KubeletChannel(sent.reader, sent.writer, bytes(sent.conn.trailing_data[0]))
+    return _response(sent)
 
 
 async def _connect(endpoint: KubeletEndpoint) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
-import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
@@ -36,6 +35,7 @@ from cluster.api.kubeletclient import KubeletChannel, KubeletUnreachable
 from cluster.api.podlogs import (
     ServiceUnavailable,
     agent_error,
+    answer_status,
     authenticate_token,
     choose_container,
     kubelet_endpoint,
@@ -179,11 +179,11 @@ async def exec_app(scope: Scope, receive: Any, send: Any) -> None:
     try:
         channel = await open_session(scope)
     except StoreError as exc:
-        await _answer(send, error_status(exc))
+        await answer_status(send, error_status(exc))
         return
     # Checked and reachable, but not asked for as a WebSocket: nothing to relay it over.
     await channel.close()
-    await _answer(send, error_status(BadRequest("Upgrade request required")))
+    await answer_status(send, error_status(BadRequest("Upgrade request required")))
 
 
 async def _websocket(scope: Scope, receive: Any, send: Any) -> None:
@@ -253,22 +253,4 @@ async def _refuse(scope: Scope, send: Any, status: dict[str, Any]) -> None:
     if "websocket.http.response" not in (scope.get("extensions") or {}):
         await send({"type": "websocket.close", "code": 1008})
         return
-    await send(
-        {
-            "type": "websocket.http.response.start",
-            "status": int(status["code"]),
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "websocket.http.response.body", "body": orjson.dumps(status)})
-
-
-async def _answer(send: Any, status: dict[str, Any]) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": int(status["code"]),
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": orjson.dumps(status)})
+    await answer_status(send, status, message_prefix="websocket.")

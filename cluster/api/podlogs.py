@@ -314,19 +314,19 @@ async def log_app(scope: Scope, receive: Any, send: Any) -> None:
     username = await sync_to_async(authenticate_token, thread_sensitive=False)(token)
     if username is None:
         status = failure_status(code=401, reason="Unauthorized", message="Unauthorized")
-        await _answer(send, status)
+        await answer_status(send, status)
         return
     query = QueryDict(scope.get("query_string", b"").decode("latin-1"))
     try:
         target = resolve(RESOURCES, "", "v1", scope["path"].removeprefix("/api/v1/"))
         chunks = await open_log(username, target, query)
     except StoreError as exc:
-        await _answer(send, error_status(exc))
+        await answer_status(send, error_status(exc))
         return
     except Exception as exc:  # a bug: still a Status, never a bare 500 from uvicorn
         log.exception("GET %s failed", scope["path"])
         message = f"Internal error occurred: {exc}"
-        await _answer(send, failure_status(code=500, reason="InternalError", message=message))
+        await answer_status(send, failure_status(code=500, reason="InternalError", message=message))
         return
     await send(
         {
@@ -345,15 +345,18 @@ async def log_app(scope: Scope, receive: Any, send: Any) -> None:
         await asyncio.gather(streaming, gone, return_exceptions=True)
 
 
-async def _answer(send: Any, status: dict[str, Any]) -> None:
+async def answer_status(send: Any, status: dict[str, Any], *, message_prefix: str = "") -> None:
+    """Answer with ``status`` (a Kubernetes Status) as JSON, its code as the HTTP status.
+    ``message_prefix`` "websocket." answers a WebSocket handshake over HTTP (ASGI's
+    ``websocket.http.response`` extension)."""
     await send(
         {
-            "type": "http.response.start",
+            "type": f"{message_prefix}http.response.start",
             "status": int(status["code"]),
             "headers": [(b"content-type", b"application/json")],
         }
     )
-    await send({"type": "http.response.body", "body": orjson.dumps(status)})
+    await send({"type": f"{message_prefix}http.response.body", "body": orjson.dumps(status)})
 
 
 async def _stream(chunks: AsyncIterator[bytes], send: Any) -> None:

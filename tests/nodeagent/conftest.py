@@ -139,6 +139,8 @@ class Agents:
     node_name: str
     infra_image: str
     data_dir: Path
+    # The pods' Docker network ("none" where a test needs no network at all).
+    network: str = "bridge"
     running: list[tuple[Agent, threading.Thread]] = field(default_factory=list)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -151,7 +153,7 @@ class Agents:
             backoff_initial=1.0,
             backoff_max=4.0,
             # This API has no node IPAM controller; Services are the proxy tests' business.
-            network="bridge",
+            network=self.network,
             proxy_mode="none",
         )
 
@@ -170,7 +172,7 @@ class Agents:
             NODEAGENT_NODE_NAME=self.node_name,
             NODEAGENT_INFRA_IMAGE=self.infra_image,
             NODEAGENT_DATA_DIR=str(self.data_dir),
-            NODEAGENT_NETWORK="bridge",
+            NODEAGENT_NETWORK=self.network,
             NODEAGENT_PROXY_MODE="none",
         )
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -197,14 +199,21 @@ class Agents:
 
 
 @pytest.fixture
+def pod_network() -> str:
+    """The Docker network of the agents' pods; a module may override it."""
+    return "bridge"
+
+
+@pytest.fixture
 def agents(
     agent_api: AgentApi,
     node_name: str,
     infra_image: str,
     docker_client: docker.DockerClient,
     tmp_path: Path,
+    pod_network: str,
 ) -> Iterator[Agents]:
-    handle = Agents(agent_api, node_name, infra_image, tmp_path / "node")
+    handle = Agents(agent_api, node_name, infra_image, tmp_path / "node", network=pod_network)
     try:
         yield handle
     finally:

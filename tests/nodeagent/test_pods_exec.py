@@ -13,8 +13,6 @@ import os
 import select
 import subprocess
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import docker
@@ -22,10 +20,9 @@ import pytest
 
 from nodeagent import labels
 from nodeagent.agent import Agent
-from nodeagent.config import AgentConfig
 from tests.e2e.cluster import Api
 from tests.kubectl import KUBECTL, kubectl, kubectl_env
-from tests.nodeagent.conftest import AgentApi, Agents, remove_node_containers
+from tests.nodeagent.conftest import AgentApi
 from tests.nodeagent.pods import container, phase, run_pod, wait_for_pod
 from tests.nodeagent.terminal import Terminal
 
@@ -35,26 +32,10 @@ pytestmark = [pytest.mark.docker, pytest.mark.e2e]
 SCREEN_SECONDS = 15.0
 
 
-@dataclass
-class UnnetworkedAgents(Agents):
-    def config(self) -> AgentConfig:
-        return replace(super().config(), network="none")
-
-
 @pytest.fixture
-def agents(
-    agent_api: AgentApi,
-    node_name: str,
-    infra_image: str,
-    docker_client: docker.DockerClient,
-    tmp_path: Path,
-) -> Iterator[Agents]:
-    handle = UnnetworkedAgents(agent_api, node_name, infra_image, tmp_path / "node")
-    try:
-        yield handle
-    finally:
-        handle.stop_all()
-        remove_node_containers(docker_client, node_name)
+def pod_network() -> str:
+    """Exec needs no network: the pods get none, and so no bridge to depend on."""
+    return "none"
 
 
 def _exec(
