@@ -16,7 +16,6 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from cluster.registry import meta
 from cluster.registry.catalog import RESOURCES
 from cluster.registry.errors import Forbidden, Invalid
 from cluster.registry.registry import Registry
@@ -122,7 +121,7 @@ class EventRecorder:
                 later.append(occurrence)  # a repeat within the batch: counted once it exists
                 continue
             if namespace not in refusals:
-                refusals[namespace] = self._refusal(namespace)
+                refusals[namespace] = self._refusal(fresh)
             problem = refusals[namespace] or self._invalid(fresh)
             if problem is not None:
                 log.info("event %s %s not recorded: %s", key, occurrence[2], problem)
@@ -143,28 +142,20 @@ class EventRecorder:
 
     def _invalid(self, fresh: Object) -> StoreError | None:
         """What ``Registry.create`` would refuse in ``fresh`` (which it prepares in place)."""
-        strategy = self.events.strategy
-        strategy.default(fresh)
-        meta.prepare_for_create(fresh, has_generation=bool(strategy.generation_fields))
-        strategy.prepare_for_create(fresh)
-        causes = meta.validate(fresh, name_rule=strategy.name_rule, namespaced=True)
-        causes += strategy.validate(fresh)
-        return Invalid("Event", fresh["metadata"]["name"], causes) if causes else None
-
-    def _refusal(self, namespace: str) -> StoreError | None:
-        """Namespace lifecycle admission, as ``Registry.create`` applies it to one object."""
         try:
-            ns = self.registry.store.get(Key("Namespace", "", namespace))
-        except NotFound:
-            return NotFound(f'namespaces "{namespace}" not found')
-        terminating = (ns.get("metadata") or {}).get("deletionTimestamp") or (
-            ns.get("status") or {}
-        ).get("phase") == "Terminating"
-        if terminating:
-            return Forbidden(
-                f"unable to create new content in namespace {namespace} because it is being "
-                "terminated"
+            self.registry.prepare_new(self.events, fresh)
+        except Invalid as refused:
+            return refused
+        return None
+
+    def _refusal(self, fresh: Object) -> StoreError | None:
+        """Namespace lifecycle admission, as ``Registry.create`` applies it."""
+        try:
+            self.registry.check_namespace(
+                self.events, fresh["metadata"]["namespace"], fresh["metadata"]["name"]
             )
+        except (NotFound, Forbidden) as refused:
+            return refused
         return None
 
     def _log(self, event: Object) -> None:
