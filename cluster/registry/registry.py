@@ -31,10 +31,12 @@ from cluster.registry.errors import (
 )
 from cluster.registry.resources import Resource
 from cluster.registry.strategy import Strategy
+from cluster.store.errors import ParentNotFound, ParentTerminating
 from cluster.store.locks import Locks
 from cluster.store.protocol import Store, Watch
 from cluster.store.selectors import FieldSelector, LabelSelector
 from cluster.store.types import Key, ListResult, Object, Preconditions, ResourceVersionMatch
+from cluster.store.writes import terminating
 
 Transform = Callable[[Object], Object]
 
@@ -51,6 +53,31 @@ class WriteResult:
     created: bool = False
     deleted: bool = False
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _NewObject:
+    """An object ready to create: its key, itself, its warnings, and its namespace's key."""
+
+    key: Key
+    obj: Object
+    warnings: list[str]
+    within: Key | None
+
+
+def _namespace_missing(namespace: str) -> NotFound:
+    err = NotFound(f'namespaces "{namespace}" not found')
+    err.details = {"name": namespace, "kind": "namespaces"}
+    return err
+
+
+def _namespace_terminating(resource: Resource, namespace: str, name: str) -> Forbidden:
+    refused = Forbidden(
+        f'{resource.group_resource} "{name}" is forbidden: unable to create new content '
+        f"in namespace {namespace} because it is being terminated"
+    )
+    refused.details = {"name": name, "group": resource.group, "kind": resource.plural}
+    return refused
 
 
 @dataclass(frozen=True)
@@ -107,6 +134,10 @@ class Registry:
         what = f'{resource.group_resource} "{name}"'
         try:
             yield
+        except ParentNotFound as exc:
+            raise _namespace_missing(exc.key.name) from None
+        except ParentTerminating as exc:
+            raise _namespace_terminating(resource, exc.key.name, name) from None
         except NotFound as exc:
             err = NotFound(f"{what} not found")
             err.details = details
@@ -132,23 +163,14 @@ class Registry:
 
     def check_namespace(self, resource: Resource, namespace: str, name: str) -> None:
         """Namespace lifecycle admission: no new objects in a missing or terminating one
-        (NotFound or Forbidden)."""
+        (NotFound or Forbidden). A create checks it in its own write (``Store.create``'s
+        ``within``); this is for writes that do not, or that must not begin without it."""
         try:
             ns = self.store.get(Key("Namespace", "", namespace))
         except NotFound:
-            err = NotFound(f'namespaces "{namespace}" not found')
-            err.details = {"name": namespace, "kind": "namespaces"}
-            raise err from None
-        ns_meta = ns.get("metadata") or {}
-        if ns_meta.get("deletionTimestamp") or (ns.get("status") or {}).get("phase") == (
-            "Terminating"
-        ):
-            refused = Forbidden(
-                f'{resource.group_resource} "{name}" is forbidden: unable to create new content '
-                f"in namespace {namespace} because it is being terminated"
-            )
-            refused.details = {"name": name, "group": resource.group, "kind": resource.plural}
-            raise refused
+            raise _namespace_missing(namespace) from None
+        if terminating(ns):
+            raise _namespace_terminating(resource, namespace, name)
 
     def prepare_new(self, resource: Resource, new: Object) -> None:
         """Default, prepare and validate ``new`` in place, as ``create`` does (Invalid if
@@ -176,6 +198,45 @@ class Registry:
     def create(
         self, resource: Resource, namespace: str | None, obj: Object, *, dry_run: bool = False
     ) -> WriteResult:
+        new = self._new_object(resource, namespace, obj)
+        strategy = resource.strategy
+        allocator = strategy.allocator
+        if new.within is not None and (dry_run or allocator is not None):
+            # No write to decide it, or an allocation that would come first: ask now.
+            self.check_namespace(resource, new.key.namespace, new.key.name)
+        if dry_run:
+            with self._words(resource, new.key.name):
+                self._refuse_if_exists(new.key)
+            if allocator is not None:
+                allocator.allocate(self.store, new.obj, None, dry_run=True)
+            return WriteResult(new.obj, created=True, warnings=new.warnings)
+        undo = allocator.allocate(self.store, new.obj, None, dry_run=False) if allocator else None
+        try:
+            with self._words(resource, new.key.name):
+                stored = self.store.create(new.key, new.obj, within=new.within)
+        except BaseException:
+            if undo is not None:
+                undo()
+            raise
+        return WriteResult(stored, created=True, warnings=new.warnings)
+
+    @staticmethod
+    def creates_on_loop(resource: Resource) -> bool:
+        """Whether ``acreate`` takes ``resource``: one that allocates nothing on create."""
+        return resource.strategy.allocator is None
+
+    async def acreate(self, resource: Resource, namespace: str | None, obj: Object) -> WriteResult:
+        """``create`` (not a dry run) for code on an event loop, where ``creates_on_loop``:
+        the same admission, and the write awaited (``Store.acreate``) instead of blocking."""
+        if not self.creates_on_loop(resource):
+            raise ValueError(f"{resource.plural} allocate on create: use create()")
+        new = self._new_object(resource, namespace, obj)
+        with self._words(resource, new.key.name):
+            stored = await self.store.acreate(new.key, new.obj, within=new.within)
+        return WriteResult(stored, created=True, warnings=new.warnings)
+
+    def _new_object(self, resource: Resource, namespace: str | None, obj: Object) -> _NewObject:
+        """``obj`` made ready to store: named, defaulted, prepared and validated."""
         strategy = resource.strategy
         new: Object = _private_copy(obj)
         self._stamp(resource, new)
@@ -199,25 +260,8 @@ class Registry:
             obj_meta["name"] = meta.generate_name(str(obj_meta["generateName"]))
         name = str(obj_meta.get("name") or "")
         self.prepare_new(resource, new)
-        if resource.namespaced and namespace:
-            self.check_namespace(resource, namespace, name)
-        warnings = strategy.warnings(new)
-        if dry_run:
-            with self._words(resource, name):
-                self._refuse_if_exists(self.key(resource, namespace, name))
-            if strategy.allocator is not None:
-                strategy.allocator.allocate(self.store, new, None, dry_run=True)
-            return WriteResult(new, created=True, warnings=warnings)
-        allocator = strategy.allocator
-        undo = allocator.allocate(self.store, new, None, dry_run=False) if allocator else None
-        try:
-            with self._words(resource, name):
-                stored = self.store.create(self.key(resource, namespace, name), new)
-        except BaseException:
-            if undo is not None:
-                undo()
-            raise
-        return WriteResult(stored, created=True, warnings=warnings)
+        within = Key("Namespace", "", namespace) if resource.namespaced and namespace else None
+        return _NewObject(self.key(resource, namespace, name), new, strategy.warnings(new), within)
 
     def _refuse_if_exists(self, key: Key) -> None:
         try:

@@ -15,6 +15,8 @@ from cluster.store.errors import (
     Conflict,
     Expired,
     NotFound,
+    ParentNotFound,
+    ParentTerminating,
     StoreError,
     TooLargeResourceVersion,
 )
@@ -43,6 +45,8 @@ __all__ = [
     "ListResult",
     "NotFound",
     "Object",
+    "ParentNotFound",
+    "ParentTerminating",
     "Preconditions",
     "SqlStore",
     "Store",

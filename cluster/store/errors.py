@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cluster.store.types import Key
+
 
 @dataclass(frozen=True)
 class Cause:
@@ -34,6 +36,26 @@ class StoreError(Exception):
 class NotFound(StoreError):
     reason = "NotFound"
     code = 404
+
+
+class ParentNotFound(NotFound):
+    """A create's ``within`` object (``Store.create``) does not exist; ``key`` names it."""
+
+    def __init__(self, message: str, key: Key) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class ParentTerminating(StoreError):
+    """A create's ``within`` object is being deleted; ``key`` names it. Kubernetes refuses
+    new content in a terminating namespace with 403 Forbidden."""
+
+    reason = "Forbidden"
+    code = 403
+
+    def __init__(self, message: str, key: Key) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class AlreadyExists(StoreError):

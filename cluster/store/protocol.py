@@ -72,11 +72,18 @@ class Watch(Protocol):
 class Store(Protocol):
     """Typed, revisioned object storage with optimistic concurrency and watch."""
 
-    def create(self, key: Key, obj: Object) -> Object:
+    def create(self, key: Key, obj: Object, *, within: Key | None = None) -> Object:
         """Store a new object; assign uid, creationTimestamp and resourceVersion.
 
-        Raises AlreadyExists if the key is taken. Returns the stored object.
+        Raises AlreadyExists if the key is taken. Returns the stored object. With ``within``
+        (an object's namespace), the create happens only while that object exists and is not
+        terminating (no ``metadata.deletionTimestamp``, no ``status.phase`` Terminating),
+        decided in the same transaction: otherwise ParentNotFound or ParentTerminating, which
+        come before AlreadyExists, as namespace lifecycle admission comes before storage.
         """
+
+    async def acreate(self, key: Key, obj: Object, *, within: Key | None = None) -> Object:
+        """``create`` for code on an event loop: the same write, awaited without a thread."""
 
     def get(self, key: Key, *, resource_version: str = "") -> Object:
         """Read one object. ``resource_version``: "" latest, "0" any, "N" not older than N.

@@ -13,6 +13,7 @@ after R the first later event's ``prev_object`` is its state at R (None if it di
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import gc
@@ -28,12 +29,15 @@ from typing import Any, cast
 import orjson
 from django.db import connections, transaction
 
+from cluster.store.aio import AsyncConnections, connection_kwargs
 from cluster.store.errors import (
     AlreadyExists,
     BadRequest,
     Conflict,
     Expired,
     NotFound,
+    ParentNotFound,
+    ParentTerminating,
     StoreError,
     TooLargeResourceVersion,
 )
@@ -57,7 +61,9 @@ from cluster.store.writes import (
     NOTIFY_CHANNEL,
     Current,
     LostRace,
+    Refused,
     Write,
+    acommit_postgresql,
     batch,
     commit,
     template,
@@ -82,6 +88,21 @@ def _clone(obj: Object) -> Object:
 
 def _dumps(obj: Object) -> str:
     return orjson.dumps(obj).decode()
+
+
+@contextmanager
+def _create_errors(key: Key, within: Key | None) -> Iterator[None]:
+    """A create's refusals as the store's errors: AlreadyExists, ParentNotFound,
+    ParentTerminating."""
+    try:
+        yield
+    except LostRace:
+        raise _already_exists(key) from None
+    except Refused as refused:
+        assert within is not None
+        if refused.missing:
+            raise ParentNotFound(f"{within} not found", within) from None
+        raise ParentTerminating(f"{within} is being deleted", within) from None
 
 
 def _not_found(key: Key) -> NotFound:
@@ -134,6 +155,7 @@ class SqlStore:
         self.fields = fields if fields is not None else FieldIndex()
         self._max_attempts = max_update_attempts
         self._poll_interval = poll_interval
+        self._async_connections = AsyncConnections(using)
         self._hub = WatchHub(
             self._make_reader,
             self.fields,
@@ -171,14 +193,28 @@ class SqlStore:
         meta["creationTimestamp"] = _now()
         return new
 
-    def create(self, key: Key, obj: Object) -> Object:
+    def _create_write(self, key: Key, obj: Object, within: Key | None) -> tuple[Object, Write]:
         new = self._prepare_create(key, obj)
         labels, fields = self._columns(key, new)
-        write = Write("ADDED", key, template(new), None, labels, fields, new["metadata"]["uid"])
-        try:
+        uid = new["metadata"]["uid"]
+        return new, Write("ADDED", key, template(new), None, labels, fields, uid, within=within)
+
+    def create(self, key: Key, obj: Object, *, within: Key | None = None) -> Object:
+        new, write = self._create_write(key, obj, within)
+        with _create_errors(key, within):
             revision = self._commit(write)
-        except LostRace:
-            raise _already_exists(key) from None
+        new["metadata"]["resourceVersion"] = str(revision)
+        return new
+
+    async def acreate(self, key: Key, obj: Object, *, within: Key | None = None) -> Object:
+        if self._vendor != "postgresql":
+            # SQLite has no asyncio driver; its writes are serialised anyway.
+            return await asyncio.to_thread(self.create, key, obj, within=within)
+        new, write = self._create_write(key, obj, within)
+        with _create_errors(key, within):
+            async with self._async_connections.connection() as conn:
+                revision = await acommit_postgresql(conn, write)
+        self._hub.poke()
         new["metadata"]["resourceVersion"] = str(revision)
         return new
 
@@ -490,6 +526,7 @@ class SqlStore:
 
     def close(self) -> None:
         self._hub.close()
+        self._async_connections.close()
 
 
 @contextmanager
@@ -659,14 +696,6 @@ class _SqlLogReader:
 def _listen(using: str) -> Any:
     import psycopg
 
-    settings = connections[using].settings_dict
-    conn = psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings.get("USER") or None,
-        password=settings.get("PASSWORD") or None,
-        host=settings.get("HOST") or None,
-        port=settings.get("PORT") or None,
-        autocommit=True,
-    )
+    conn = psycopg.connect(**connection_kwargs(using, "pilothouse-store-watch"))
     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
     return conn

@@ -9,8 +9,8 @@ counter bump included, so the revision log stays gap-free without an explicit tr
 from __future__ import annotations
 
 from django.db import migrations
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.state import StateApps
+
+from cluster.store.pgsql import on_postgresql
 
 LOST_RACE_SQLSTATE = "PH001"
 
@@ -25,17 +25,7 @@ $$
 _DROP = "DROP FUNCTION IF EXISTS pilothouse_lost_race()"
 
 
-def _create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_CREATE)
-
-
-def _drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("store", "0001_initial")]
 
-    operations = [migrations.RunPython(_create, _drop)]
+    operations = [on_postgresql(_CREATE, _DROP)]
