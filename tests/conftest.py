@@ -15,6 +15,7 @@ import pytest
 from django.db import connections
 
 import cluster.store
+from cluster.api.views import SYNC_POOL
 from cluster.registry.registry import Registry
 from cluster.store.sql import SqlStore
 
@@ -25,10 +26,12 @@ STORE_DB = pytest.mark.django_db(transaction=True, databases=["default", "sqlite
 @pytest.fixture(scope="session", autouse=True)
 def _release_database_sessions(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """Before pytest-django drops the test databases, end every session this process holds:
-    the process-wide stores' watch hubs (a LISTEN connection each) and the connection pools,
-    whose idle connections would otherwise make DROP DATABASE fail."""
+    the process-wide stores' watch hubs (a LISTEN connection each) and kept write connections,
+    the API's sync threads' connections (tests that serve requests in-process) and the
+    connection pools, whose idle connections would otherwise make DROP DATABASE fail."""
     yield
     with django_db_blocker.unblock():
+        SYNC_POOL.close_connections()
         for store in list(cluster.store._stores.values()):
             store.close()
         cluster.store._stores.clear()

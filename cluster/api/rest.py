@@ -95,11 +95,23 @@ def list_objects(request: HttpRequest, target: Target, opts: Options) -> HttpRes
 
 
 def create(request: HttpRequest, target: Target, opts: Options) -> HttpResponse:
-    obj = decode_object(request.body, media_type(request), opts)
-    _check_type(target.resource, obj)
-    obj = conform(target.resource.kind, target.resource.api_version, obj, opts)
+    obj = _new_object(request, target, opts)
     result = default_registry().create(target.resource, target.namespace, obj, dry_run=opts.dry_run)
     return _result(request, target, result, opts)
+
+
+async def acreate(request: HttpRequest, target: Target, opts: Options) -> HttpResponse:
+    """``create`` on the event loop (``views._create_on_loop``): not for dry runs."""
+    obj = _new_object(request, target, opts)
+    result = await default_registry().acreate(target.resource, target.namespace, obj)
+    return _result(request, target, result, opts)
+
+
+def _new_object(request: HttpRequest, target: Target, opts: Options) -> Object:
+    """The object a create's body asks for, decoded and checked against the schema."""
+    obj = decode_object(request.body, media_type(request), opts)
+    _check_type(target.resource, obj)
+    return conform(target.resource.kind, target.resource.api_version, obj, opts)
 
 
 def delete_collection(request: HttpRequest, target: Target, opts: Options) -> HttpResponse:

@@ -23,17 +23,16 @@ from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core import signals
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
-from cluster.api import podlogs, rest, tokens, watch
+from cluster.api import podlogs, rest, threadconn, tokens, watch
 from cluster.api.authentication import bearer_token, record_user, unauthorized
 from cluster.api.authorization import authorize, request_verb
 from cluster.api.options import Options, decode_object, media_type, parse_options
 from cluster.api.patching import PatchError
 from cluster.api.status import error_response, json_response
 from cluster.api.target import Target, resolve
-from cluster.registry.catalog import RESOURCES
+from cluster.registry.catalog import RESOURCES, default_registry
 from cluster.registry.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -42,20 +41,55 @@ log = logging.getLogger(__name__)
 def _run(request: HttpRequest, target: Target) -> HttpResponse:
     """Everything but watch, on the sync side, with errors mapped to Status."""
     try:
-        opts = parse_options(request.GET)
-        _authorize(request, request.user.get_username(), target, opts)
+        opts = _admitted_options(request, target)
         return rest.route(target, request.method or "GET")(request, target, opts)
-    except rest.NotAllowed as exc:
+    except Exception as exc:
+        return _failure(request, exc)
+
+
+def _creates_on_loop(request: HttpRequest, target: Target) -> bool:
+    """Whether a request is a create whose only I/O is its write (``Registry.acreate``)."""
+    return (
+        request.method == "POST"
+        and target.is_collection
+        and target.subresource is None
+        and default_registry().creates_on_loop(target.resource)
+    )
+
+
+async def _create_on_loop(request: HttpRequest, target: Target) -> HttpResponse:
+    """``_run`` for a create that ``_creates_on_loop``, all on the event loop: it skips the
+    hop to a sync thread and back, which cost more worker CPU than the write (bench/api.py).
+    A dry run reads the store, so it takes the hop like every other verb."""
+    try:
+        opts = _admitted_options(request, target)
+        if opts.dry_run:
+            return await SYNC_POOL.run(_run, request, target)
+        return await rest.acreate(request, target, opts)
+    except Exception as exc:
+        return _failure(request, exc)
+
+
+def _admitted_options(request: HttpRequest, target: Target) -> Options:
+    """The request's options, once the user is known to be allowed the request."""
+    opts = parse_options(request.GET)
+    _authorize(request, request.user.get_username(), target, opts)
+    return opts
+
+
+def _failure(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The Status answer for what a handler raised."""
+    if isinstance(exc, rest.NotAllowed):
         response = error_response(exc)
         response["Allow"] = ", ".join(exc.allowed)
         return response
-    except StoreError as exc:
+    if isinstance(exc, StoreError):
         return error_response(exc)
-    except PatchError as exc:
+    if isinstance(exc, PatchError):
         return json_response(exc.status(), status=exc.code)
-    except Exception as exc:  # a bug: still a Status, never an HTML page
-        log.exception("%s %s failed", request.method, request.path)
-        return error_response(InternalError(f"Internal error occurred: {exc}"))
+    # A bug: still a Status, never an HTML page.
+    log.error("%s %s failed", request.method, request.path, exc_info=exc)
+    return error_response(InternalError(f"Internal error occurred: {exc}"))
 
 
 def _authorize(
@@ -128,14 +162,13 @@ _Call = tuple[
 
 
 class _SyncPool:
-    """Long-lived threads for API clients' sync code, each call framed as a Django request.
+    """Long-lived threads for API clients' sync code.
 
     Django's ASGI handler starts a thread per request and joins it at the end (see
     ``cluster.api.restapp`` for what that cost). These threads live as long as the process,
-    and a request's sync work is one hop to one of them. Each call sends
-    ``request_started`` and ``request_finished`` on its thread, as Django's handlers do, so
-    the thread's database connections are recycled or closed by Django's usual rules
-    (``close_old_connections``), and runs in a copy of the caller's context, so that no
+    and a request's sync work is one hop to one of them. Each thread keeps its database
+    connection from one call to the next (``cluster.api.threadconn`` says how a dead or
+    spoiled one is dropped), and each call runs in a copy of the caller's context, so that no
     context variable leaks from one request into the next on the same thread.
 
     The hop is a queue and ``call_soon_threadsafe``, not ``run_in_executor``: the executor's
@@ -158,6 +191,23 @@ class _SyncPool:
         call = functools.partial(_as_request, fn, *args)
         self._calls.put((loop, answer, contextvars.copy_context(), call))
         return await answer
+
+    def close_connections(self, timeout: float = 10.0) -> None:
+        """Have every thread give back its database connections, from outside any event
+        loop: for whoever is about to drop the database (the test suite does)."""
+        if not self._started:
+            return
+        everyone = threading.Barrier(self._size)
+
+        def close_then_wait() -> None:
+            threadconn.close_all()
+            # A thread waits here for the others, so each of them takes one of these calls.
+            everyone.wait(timeout)
+
+        async def on_every_thread() -> None:
+            await asyncio.gather(*(self.run(close_then_wait) for _ in range(self._size)))
+
+        asyncio.run(on_every_thread())
 
     def _start(self) -> None:
         with self._lock:
@@ -201,11 +251,11 @@ def _fail(answer: asyncio.Future[Any], error: BaseException) -> None:
 
 
 def _as_request(fn: Callable[..., _T], *args: object) -> _T:
-    signals.request_started.send(sender=_SyncPool)
+    threadconn.drop_if_hung_up()
     try:
         return fn(*args)
     finally:
-        signals.request_finished.send(sender=_SyncPool)
+        threadconn.drop_if_unusable()
 
 
 SYNC_POOL = _SyncPool(SYNC_THREADS)
@@ -232,6 +282,8 @@ async def serve_client(
         target = resolve(RESOURCES, group, version, rest_path)
     except StoreError as exc:
         return error_response(exc)
+    if _creates_on_loop(request, target):
+        return await _admitted(lambda: _create_on_loop(request, target))
     return await _admitted(lambda: SYNC_POOL.run(_run, request, target))
 
 

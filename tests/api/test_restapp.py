@@ -3,19 +3,17 @@
 The handlers are the ones the Django route runs (tests/api drives most of them through
 Django's test client); these tests cover what this way in does itself: which paths it takes,
 bearer-token authentication, the request body, the response it writes, the in-flight limit,
-and running each request's sync work on a pool thread between Django's request signals.
+running each request's sync work on a pool thread, and creates on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
-from django.core import signals
 from django.core.asgi import get_asgi_application
 
 from cluster.api import views
@@ -217,39 +215,45 @@ def test_past_the_in_flight_limit_a_client_gets_429_with_retry_after(
 
 
 @pytest.fixture
-def request_signals() -> Iterator[list[tuple[str, threading.Thread]]]:
-    """(signal, thread) for each request_started and request_finished, in order."""
-    seen: list[tuple[str, threading.Thread]] = []
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of each function a request handed to a pool thread."""
+    handed: list[str] = []
+    run = views.SYNC_POOL.run
 
-    def started(**kwargs: Any) -> None:
-        seen.append(("started", threading.current_thread()))
+    async def recorded(fn: Any, *args: object) -> Any:
+        handed.append(fn.__name__)
+        return await run(fn, *args)
 
-    def finished(**kwargs: Any) -> None:
-        seen.append(("finished", threading.current_thread()))
-
-    signals.request_started.connect(started)
-    signals.request_finished.connect(finished)
-    yield seen
-    signals.request_started.disconnect(started)
-    signals.request_finished.disconnect(finished)
+    monkeypatch.setattr(views.SYNC_POOL, "run", recorded)
+    return handed
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_requests_database_work_runs_between_djangos_request_signals_on_a_pool_thread(
-    token: str, request_signals: list[tuple[str, threading.Thread]]
+def test_a_create_is_served_on_the_event_loop_without_a_pool_thread(
+    token: str, hops: list[str]
 ) -> None:
-    # Django closes or recycles a thread's database connections on these signals; sent on
-    # the thread that did the work, they give its connection back whatever the handler did.
     assert _call(_scope("GET", PODS, token), [b""]).status == 200  # the token is now cached
-    request_signals.clear()
+    hops.clear()
 
     answer = _call(_scope("POST", PODS, token), [_pod("web")])
 
     assert answer.status == 201
-    assert [name for name, _ in request_signals] == ["started", "finished"]
-    (_, first), (_, last) = request_signals
-    assert first is last
-    assert first.name.startswith("api-sync")
+    assert hops == []
+    assert _pod_names() == ["web"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_create_and_other_verbs_take_a_pool_thread(token: str, hops: list[str]) -> None:
+    assert _call(_scope("GET", PODS, token), [b""]).status == 200
+    hops.clear()
+
+    dry = _call(_scope("POST", PODS, token, "dryRun=All"), [_pod("web")])
+    listed = _call(_scope("GET", PODS, token), [b""])
+
+    assert dry.status == 201
+    assert listed.status == 200
+    assert listed.json()["items"] == []
+    assert hops == ["_run", "_run"]
 
 
 def _slow_then(release: threading.Event, value: int) -> int:
