@@ -34,7 +34,10 @@ from cluster.registry.registry import DeleteOptions, Registry
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL_SECONDS = 120.0
+# How long a worker that died mid-reconcile keeps its key from the others: a live one renews
+# its lock while it works (``Locks.kept``), however long that takes. kube-scheduler's leader
+# lease lasts as long.
+LOCK_TTL_SECONDS = 15.0
 _HOLDER_PREFIX = f"{socket.gethostname()}:{os.getpid()}"
 _MAX_RETRIES = 12
 _TAKE_ATTEMPTS = 3
@@ -73,7 +76,8 @@ def run_reconcile(name: str, key: str, *, retries: int, registry: Registry) -> N
     started = time.monotonic()
     outcome = DONE
     try:
-        outcome = reconciler.reconcile(key, registry)
+        with registry.locks.kept(lock, holder=holder, ttl=LOCK_TTL_SECONDS):
+            outcome = reconciler.reconcile(key, registry)
     except Conflict as exc:
         log.info("%s %s: conflict (%s); retrying", name, key, exc.message)
         return Next(retry_in=backoff(retries))

@@ -133,3 +133,31 @@ def test_an_unknown_reconciler_is_dropped(registry: Registry, use: Install) -> N
 
 def test_backoff_doubles_up_to_its_cap() -> None:
     assert [backoff(n, base=0.1, cap=1.0) for n in range(6)] == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
+
+
+class Slow(Recording):
+    """Works for longer than the lock's time to live, then checks it still holds the lock."""
+
+    name = "slow"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def reconcile(self, key: str, registry: Registry) -> Outcome:
+        time.sleep(self.seconds)
+        return super().reconcile(key, registry)
+
+
+def test_a_reconcile_longer_than_the_lock_ttl_keeps_its_key_to_the_end(
+    registry: Registry, use: Install, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Short enough that a worker that died would free its keys soon; renewed while working.
+    monkeypatch.setattr(tasks, "LOCK_TTL_SECONDS", 1.0)
+    reconciler = use(Slow(seconds=2.5))
+
+    step = run_reconcile("slow", "ns/a", retries=0, registry=registry)
+
+    assert reconciler.lock_held_during_call == [True]
+    assert step == tasks.Next()
+    assert registry.locks.acquire("slow:ns/a", holder="after", ttl=5)

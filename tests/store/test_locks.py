@@ -77,3 +77,43 @@ def test_a_free_or_expired_lock_cannot_be_marked(store: SqlStore) -> None:
     assert not locks.mark_dirty("k")
     assert locks.acquire("k", holder="b", ttl=30)
     assert not locks.release("k", holder="b")
+
+
+KEPT_TTL = 1.0  # renewed every third of it: a test fails only if three renewals in a row lag
+
+
+def test_renew_extends_only_a_lock_still_held_by_that_holder(store: SqlStore) -> None:
+    locks = Locks(store.using)
+    assert not locks.renew("k", holder="a", ttl=30)
+    assert locks.acquire("k", holder="a", ttl=30)
+    assert locks.renew("k", holder="a", ttl=30)
+    assert not locks.renew("k", holder="b", ttl=30)
+
+
+def test_a_kept_lock_outlives_its_time_to_live_while_its_holder_works(store: SqlStore) -> None:
+    locks = Locks(store.using)
+    assert locks.acquire("k", holder="a", ttl=KEPT_TTL)
+    with locks.kept("k", holder="a", ttl=KEPT_TTL):
+        time.sleep(2.5 * KEPT_TTL)
+        assert not locks.acquire("k", holder="b", ttl=30)
+    locks.release("k", holder="a")
+    assert locks.acquire("k", holder="b", ttl=30)
+
+
+def test_a_lock_nobody_keeps_any_more_expires_after_its_time_to_live(store: SqlStore) -> None:
+    locks = Locks(store.using)
+    assert locks.acquire("k", holder="dead", ttl=KEPT_TTL)
+    with locks.kept("k", holder="dead", ttl=KEPT_TTL):
+        pass
+    # Its holder neither renews nor releases it, as when the holder's process has died.
+    time.sleep(1.5 * KEPT_TTL)
+    assert locks.acquire("k", holder="b", ttl=30)
+
+
+def test_renewals_never_bring_back_a_lock_released_while_kept(store: SqlStore) -> None:
+    locks = Locks(store.using)
+    assert locks.acquire("k", holder="a", ttl=KEPT_TTL)
+    with locks.kept("k", holder="a", ttl=KEPT_TTL):
+        locks.release("k", holder="a")
+        time.sleep(KEPT_TTL)  # renewals fall due meanwhile
+        assert locks.acquire("k", holder="b", ttl=30)
