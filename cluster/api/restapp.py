@@ -54,9 +54,9 @@ async def rest_app(scope: Scope, receive: Receive, send: Send, route: tuple[str,
         log.exception("%s %s failed", request.method, request.path)
         response = error_response(views.InternalError(f"Internal error occurred: {exc}"))
     if not response.has_header("Content-Length"):
-        # The body is whole: say its length rather than leave h11 to frame it as chunked.
+        # The body is whole: say its length rather than leave uvicorn to frame it as chunked.
         response["Content-Length"] = str(len(response.content))
-    # Names as Django spells them (``Content-Type``, ``Warning``), as its own handler sends them.
+    # Names as Django spells them; uvicorn sends them in lower case (HTTP names ignore case).
     headers = [(k.encode("ascii"), v.encode("latin-1")) for k, v in response.items()]
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": response.content})

@@ -10,7 +10,7 @@ from typing import Any
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from cluster.api.transport import TLS_READ_BUFFER, NoDelayH11Protocol
+from cluster.api.transport import TLS_READ_BUFFER, NoDelayHttpToolsProtocol
 
 
 class _Transport(asyncio.Transport):
@@ -43,7 +43,9 @@ def test_a_new_connection_gets_tcp_nodelay() -> None:
         async def connect() -> None:
             config = Config(app=_app, lifespan="off")
             config.load()
-            protocol = NoDelayH11Protocol(config=config, server_state=ServerState(), app_state={})
+            protocol = NoDelayHttpToolsProtocol(
+                config=config, server_state=ServerState(), app_state={}
+            )
             protocol.connection_made(_Transport(accepted))
 
         asyncio.run(connect())

@@ -150,7 +150,7 @@ def write_kubeconfig(source: Path, target: Path, *, namespace: str) -> Path:
 @dataclass(frozen=True)
 class Response:
     status: int
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case: HTTP header names ignore case
     text: str
 
     @property
@@ -205,7 +205,8 @@ class Api:
             )
             response = conn.getresponse()
             text = response.read().decode()
-            return Response(response.status, dict(response.getheaders()), text)
+            headers = {name.lower(): value for name, value in response.getheaders()}
+            return Response(response.status, headers, text)
         finally:
             conn.close()
 
