@@ -6,11 +6,11 @@ the write itself (thread wake-ups and GIL hand-overs; bench/api.py). ``acreate``
 statement ``create`` sends (``writes.postgresql_statement``), on an asyncio psycopg
 connection, so that a create never leaves the loop.
 
-A few connections per event loop are kept open between writes (a connection belongs to the
-loop it was opened on). Each is checked as it is taken, without a round trip: an idle
-PostgreSQL session receives nothing unless the server ends it (a restart, a terminated
-backend), so one whose socket is readable is closed and another taken. One that comes back
-broken, or inside a transaction, is closed rather than kept.
+At most ``MAX_OPEN`` connections per event loop, kept open between writes (a connection
+belongs to the loop it was opened on). Each is checked as it is taken, without a round trip:
+an idle PostgreSQL session receives nothing unless the server ends it (a restart, a
+terminated backend), so one whose socket is readable is closed and another taken. One that
+comes back broken, or inside a transaction, is closed rather than kept.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from typing import Any
 import psycopg
 from django.db import connections
 
-# Connections kept idle per event loop: as many as the API's in-flight creates usually are.
-KEEP_IDLE = 8
-
+# Connections open at once per event loop, in use or idle. Writes beyond it wait for one
+# (each is a millisecond or two), so that a burst of creates cannot exhaust PostgreSQL's
+# connections: the sync threads (cluster.api.views.SYNC_THREADS) are as many.
+MAX_OPEN = 8
 
 # What these connections call themselves in pg_stat_activity.
 APPLICATION_NAME = "pilothouse-store-writes"
@@ -49,61 +50,74 @@ def connection_kwargs(using: str, application_name: str) -> dict[str, Any]:
     }
 
 
-class AsyncConnections:
-    """Idle asyncio connections to one database, kept per event loop."""
+class _LoopConnections:
+    """One event loop's connections: the idle ones, and a slot for each that may be open."""
 
-    def __init__(self, using: str, *, keep: int = KEEP_IDLE) -> None:
+    def __init__(self, max_open: int) -> None:
+        self.idle: list[psycopg.AsyncConnection[Any]] = []
+        self.slots = asyncio.Semaphore(max_open)
+
+
+class AsyncConnections:
+    """At most ``max_open`` asyncio connections to one database per event loop, kept open
+    between writes."""
+
+    def __init__(self, using: str, *, max_open: int = MAX_OPEN) -> None:
         self._using = using
-        self._keep = keep
+        self._max_open = max_open
         self._lock = threading.Lock()  # loops on several threads may share this object
-        self._idle: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, list[psycopg.AsyncConnection[Any]]
-        ] = weakref.WeakKeyDictionary()
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopConnections] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         """An open connection of the running loop's, given back (or closed) afterwards."""
-        loop = asyncio.get_running_loop()
-        conn = await self._take(loop)
-        try:
-            yield conn
-        finally:
-            await self._give_back(loop, conn)
+        mine = self._of(asyncio.get_running_loop())
+        async with mine.slots:
+            conn = await self._take(mine)
+            try:
+                yield conn
+            finally:
+                await self._give_back(mine, conn)
 
-    async def _take(self, loop: asyncio.AbstractEventLoop) -> psycopg.AsyncConnection[Any]:
-        while True:
-            with self._lock:
-                idle = self._idle.get(loop)
-                conn = idle.pop() if idle else None
-            if conn is None:
-                return await psycopg.AsyncConnection.connect(
-                    **connection_kwargs(self._using, APPLICATION_NAME)
-                )
+    def _of(self, loop: asyncio.AbstractEventLoop) -> _LoopConnections:
+        with self._lock:
+            mine = self._loops.get(loop)
+            if mine is None:
+                mine = self._loops[loop] = _LoopConnections(self._max_open)
+            return mine
+
+    async def _take(self, mine: _LoopConnections) -> psycopg.AsyncConnection[Any]:
+        while mine.idle:
+            conn = mine.idle.pop()
             if not _server_hung_up(conn):
                 return conn
             await conn.close()
+        return await self._connect()
 
-    async def _give_back(
-        self, loop: asyncio.AbstractEventLoop, conn: psycopg.AsyncConnection[Any]
-    ) -> None:
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        return await psycopg.AsyncConnection.connect(
+            **connection_kwargs(self._using, APPLICATION_NAME)
+        )
+
+    async def _give_back(self, mine: _LoopConnections, conn: psycopg.AsyncConnection[Any]) -> None:
         reusable = (
             not conn.closed
             and not conn.broken
             and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         )
         if reusable:
-            with self._lock:
-                idle = self._idle.setdefault(loop, [])
-                if len(idle) < self._keep:
-                    idle.append(conn)
-                    return
-        await conn.close()
+            mine.idle.append(conn)
+        else:
+            await conn.close()
 
     def close(self) -> None:
         """Close every idle connection, of every loop, from any thread (``SqlStore.close``)."""
         with self._lock:
-            idle = [conn for conns in self._idle.values() for conn in conns]
-            self._idle.clear()
+            idle = [conn for mine in self._loops.values() for conn in mine.idle]
+            for mine in self._loops.values():
+                mine.idle.clear()
         for conn in idle:
             # The sockets' own loops may be gone: end the sessions without them.
             conn.pgconn.finish()

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import psycopg
 import pytest
 
-from cluster.store.aio import APPLICATION_NAME, connection_kwargs
+from cluster.store.aio import APPLICATION_NAME, MAX_OPEN, AsyncConnections, connection_kwargs
 from cluster.store.sql import SqlStore
 from tests.store.support import pod, pod_key
 
@@ -86,3 +87,28 @@ def test_closing_the_store_ends_its_kept_connections(pg_store: SqlStore) -> None
     while writer_sessions() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert writer_sessions() == []
+
+
+def test_a_burst_of_writes_opens_no_more_than_max_open_connections(
+    pg_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[object] = []
+    connect = AsyncConnections._connect
+
+    async def counted(self: AsyncConnections) -> Any:
+        conn = await connect(self)
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(AsyncConnections, "_connect", counted)
+    burst = 5 * MAX_OPEN
+
+    async def writes() -> None:
+        await asyncio.gather(
+            *(pg_store.acreate(pod_key(f"p{i}"), pod(f"p{i}")) for i in range(burst))
+        )
+
+    asyncio.run(writes())
+
+    assert 1 <= len(opened) <= MAX_OPEN
+    assert len(pg_store.list("Pod").items) == burst
