@@ -314,11 +314,18 @@ def test_deleting_a_node_removes_its_network_rules_and_routes(two_nodes: TwoNode
     node_a = _owned(cluster, cluster.nodes[0])
 
     cluster.kubectl.ok("delete", "node", node_c)
-    # Its pod is collected, its containers go, then its network, rules and routes.
+    # Its pod is collected and its containers stop, which frees its network: the network,
+    # rules and routes go, and so do the stopped containers (one may outlast the other).
     eventually(lambda: _owned(cluster, node_c) == ([], 0, 0, []), timeout=30, interval=0.5)
     assert _routes_into(pod_cidr) == []
-    assert not cluster.docker.containers.list(
-        all=True, filters={"label": f"{labels.NODE}={node_c}"}
+    eventually(
+        lambda: (
+            not cluster.docker.containers.list(
+                all=True, filters={"label": f"{labels.NODE}={node_c}"}
+            )
+        ),
+        timeout=30,
+        interval=0.5,
     )
     assert cluster.agents[node_c].poll() is None  # the agent lives on: it cleaned up, not died
     assert _owned(cluster, cluster.nodes[0]) == node_a
