@@ -92,8 +92,8 @@ class PodNetwork:
         log.info("pod network %s (%s on %s) ready", self.name, pod_cidr, self.bridge)
 
     def remove(self) -> bool:
-        """Remove the forwarding chain (at once) and the network; False if pods still use the
-        network (or it is gone already). Repeating it is harmless."""
+        """Remove the forwarding chain (at once) and the network; False while pods still use
+        the network. Repeating it is harmless: a network gone already counts as removed."""
         self.iptables.remove_jump(forward_jump(self.chains))
         self.iptables.restore(removal("filter", [self.chains.forward]))
         if self.runtime.remove_network(self.name):

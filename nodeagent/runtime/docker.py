@@ -153,11 +153,14 @@ class DockerRuntime:
             raise RuntimeFailure(_explain(e)) from e
 
     def remove_network(self, name: str) -> bool:
-        """Remove network ``name``; False if it is gone already or containers still use it."""
+        """Remove network ``name``; True once it is gone (already, too), False while running
+        containers still use it."""
         try:
             self.api.remove_network(name)
         except docker.errors.APIError as e:
-            if e.status_code in (403, 404, 409):
+            if e.status_code == 404:
+                return True
+            if e.status_code in (403, 409):  # "network has active endpoints"
                 return False
             raise RuntimeFailure(_explain(e)) from e
         except _ENGINE_ERRORS as e:
