@@ -3,13 +3,18 @@
 Events are for humans (``kubectl describe``), so a failure to record one is logged and
 otherwise ignored. A repeat of the same event for the same object bumps the first one's
 ``count`` and ``lastTimestamp`` instead of adding another, as kubelet's recorder aggregates.
+
+An event is named ``<object>.<nanoseconds, hex>`` as kubelet names them, so that names sort in
+the order the events happened: ``kubectl describe`` orders events by ``lastTimestamp``, which
+has whole seconds, and leaves those of one second in the order the API lists them, by name.
+Random names printed Started before Created whenever both fell in the same second.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +36,7 @@ class EventRecorder:
         self.node_name = node_name
         self._lock = threading.Lock()
         self._seen: dict[tuple[str, ...], dict[str, Any]] = {}
+        self._last_ns = 0
 
     def pod_event(
         self,
@@ -76,7 +82,7 @@ class EventRecorder:
         event = {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"name": f"{involved['name']}.{secrets.token_hex(8)}"},
+            "metadata": {"name": f"{involved['name']}.{self._next_ns():x}"},
             "involvedObject": involved,
             "reason": reason,
             "message": message,
@@ -89,6 +95,13 @@ class EventRecorder:
             "count": 1,
         }
         self._remember(key, self.client.create(path, event))
+
+    def _next_ns(self) -> int:
+        """Now in nanoseconds, later than any this recorder gave before (names never repeat,
+        and keep their order, however close together two events come)."""
+        with self._lock:
+            self._last_ns = max(time.time_ns(), self._last_ns + 1)
+            return self._last_ns
 
     def _remember(self, key: tuple[str, ...], event: dict[str, Any]) -> None:
         with self._lock:
