@@ -48,11 +48,6 @@ def drop_if_unusable() -> None:
                 conn.close()
 
 
-def close_all() -> None:
-    """Give back every connection this thread keeps."""
-    connections.close_all()
-
-
 def _server_spoke(raw: Any) -> bool:
     """True if a PostgreSQL connection has bytes waiting while no query is running."""
     pgconn = getattr(raw, "pgconn", None)

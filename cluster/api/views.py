@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 from cluster.api import podlogs, rest, threadconn, tokens, watch
@@ -200,7 +201,7 @@ class _SyncPool:
         everyone = threading.Barrier(self._size)
 
         def close_then_wait() -> None:
-            threadconn.close_all()
+            connections.close_all()
             # A thread waits here for the others, so each of them takes one of these calls.
             everyone.wait(timeout)
 

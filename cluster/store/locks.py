@@ -93,7 +93,7 @@ class Locks:
         try:
             yield
         finally:
-            _KEEPER.remove(self, name, holder)
+            _KEEPER.remove(name, holder)
 
 
 @dataclass
@@ -122,7 +122,7 @@ class _Keeper:
                 threading.Thread(target=self._run, name="store-lock-keeper", daemon=True).start()
         self._changed.set()
 
-    def remove(self, locks: Locks, name: str, holder: str) -> None:
+    def remove(self, name: str, holder: str) -> None:
         with self._lock:
             self._kept.pop((name, holder), None)
 

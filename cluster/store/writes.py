@@ -126,31 +126,15 @@ def commit(using: str, write: Write) -> int:
 _EVENT_COLUMNS = "(revision, type, kind, namespace, name, object, prev_object, created_at)"
 
 # The revision written, announced to listeners; if nothing was written, an error that rolls the
-# statement back (counter bump included): see migration 0002.
+# statement back (counter bump included): see migrations 0002 and 0004.
 _PG_RESULT = (
     "SELECT r, pg_notify('" + NOTIFY_CHANNEL + "', r::text) FROM "
-    "(SELECT COALESCE((SELECT {column} FROM {source}), pilothouse_lost_race()) AS r) AS written"
+    "(SELECT COALESCE((SELECT {column} FROM {source}), {refusal}) AS r) AS written"
 )
+_LOST_RACE = "pilothouse_lost_race()"
 
-_PG_CREATE = f"""
-WITH rev AS ({_BUMP}),
-obj AS (
-    INSERT INTO store_object (kind, namespace, name, uid, resource_version, labels, fields, data)
-    SELECT %(kind)s, %(ns)s, %(name)s, %(uid)s, rev.revision, %(labels)s::jsonb,
-           %(fields)s::jsonb, replace(%(data)s, chr(1), rev.revision::text)
-    FROM rev
-    ON CONFLICT (kind, namespace, name) DO NOTHING
-    RETURNING resource_version, data
-),
-ev AS (
-    INSERT INTO store_event {_EVENT_COLUMNS}
-    SELECT resource_version, 'ADDED', %(kind)s, %(ns)s, %(name)s, data, NULL, %(now)s FROM obj
-)
-{_PG_RESULT.format(source="obj", column="resource_version")}
-"""
-
-# A create with a parent: the parent's row is read in the same statement, and a refusal code
-# (NULL: go ahead) keeps the insert from happening and names the error that rolls it back.
+# A create with a parent reads the parent's row in the same statement; a refusal code (NULL: go
+# ahead) keeps the insert from happening and names the error that rolls it back.
 _PG_REFUSAL = (
     "parent AS (SELECT data::jsonb AS doc FROM store_object "
     "WHERE kind = %(pkind)s AND namespace = %(pns)s AND name = %(pname)s), "
@@ -159,18 +143,25 @@ _PG_REFUSAL = (
     "WHEN EXISTS (SELECT 1 FROM parent WHERE "
     "COALESCE(doc #>> '{metadata,deletionTimestamp}', '') <> '' "
     "OR doc #>> '{status,phase}' = 'Terminating') "
-    f"THEN '{PARENT_TERMINATING_SQLSTATE}' END AS code)"
+    f"THEN '{PARENT_TERMINATING_SQLSTATE}' END AS code),"
 )
 
-_PG_CREATE_WITHIN = f"""
-WITH {_PG_REFUSAL},
+
+def _pg_create(*, within: bool) -> str:
+    """The create statement, with or without its parent's check (``Write.within``)."""
+    refused = (
+        f"pilothouse_refuse(COALESCE((SELECT code FROM refusal), '{LOST_RACE_SQLSTATE}'))"
+        if within
+        else _LOST_RACE
+    )
+    return f"""
+WITH {_PG_REFUSAL if within else ""}
 rev AS ({_BUMP}),
 obj AS (
     INSERT INTO store_object (kind, namespace, name, uid, resource_version, labels, fields, data)
     SELECT %(kind)s, %(ns)s, %(name)s, %(uid)s, rev.revision, %(labels)s::jsonb,
            %(fields)s::jsonb, replace(%(data)s, chr(1), rev.revision::text)
-    FROM rev, refusal
-    WHERE refusal.code IS NULL
+    FROM {"rev, refusal WHERE refusal.code IS NULL" if within else "rev"}
     ON CONFLICT (kind, namespace, name) DO NOTHING
     RETURNING resource_version, data
 ),
@@ -178,11 +169,12 @@ ev AS (
     INSERT INTO store_event {_EVENT_COLUMNS}
     SELECT resource_version, 'ADDED', %(kind)s, %(ns)s, %(name)s, data, NULL, %(now)s FROM obj
 )
-SELECT r, pg_notify('{NOTIFY_CHANNEL}', r::text) FROM
-(SELECT COALESCE((SELECT resource_version FROM obj),
-                 pilothouse_refuse(COALESCE((SELECT code FROM refusal), '{LOST_RACE_SQLSTATE}')))
- AS r) AS written
+{_PG_RESULT.format(source="obj", column="resource_version", refusal=refused)}
 """
+
+
+_PG_CREATE = _pg_create(within=False)
+_PG_CREATE_WITHIN = _pg_create(within=True)
 
 _PG_UPDATE = f"""
 WITH rev AS ({_BUMP}),
@@ -199,7 +191,7 @@ ev AS (
     SELECT resource_version, 'MODIFIED', %(kind)s, %(ns)s, %(name)s, data, %(prev)s, %(now)s
     FROM obj
 )
-{_PG_RESULT.format(source="obj", column="resource_version")}
+{_PG_RESULT.format(source="obj", column="resource_version", refusal=_LOST_RACE)}
 """
 
 _PG_DELETE = f"""
@@ -217,7 +209,7 @@ ev AS (
     FROM rev, obj
     RETURNING revision
 )
-{_PG_RESULT.format(source="ev", column="revision")}
+{_PG_RESULT.format(source="ev", column="revision", refusal=_LOST_RACE)}
 """
 
 _PG = {"ADDED": _PG_CREATE, "MODIFIED": _PG_UPDATE, "DELETED": _PG_DELETE}

@@ -11,7 +11,6 @@ nothing, ever, not even a 410 that would have made their clients relist.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from django.db import connections
@@ -29,12 +28,8 @@ TERMINATE_WAIT = 5.0
 
 
 @pytest.fixture
-def store() -> Iterator[SqlStore]:
-    s = SqlStore(using="default", bookmark_interval=0.2)
-    try:
-        yield s
-    finally:
-        s.close()
+def store(pg_store: SqlStore) -> SqlStore:
+    return pg_store
 
 
 def end_the_hubs_database_sessions() -> int:

@@ -10,7 +10,6 @@ watch's revision and the head, so a pod bound in that window was never seen by t
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -40,12 +39,8 @@ class HeldHeads:
 
 
 @pytest.fixture
-def store() -> Iterator[SqlStore]:
-    s = SqlStore(using="default", bookmark_interval=0.2)
-    try:
-        yield s
-    finally:
-        s.close()
+def store(pg_store: SqlStore) -> SqlStore:
+    return pg_store
 
 
 def test_a_watch_opened_while_the_hub_starts_gets_what_was_written_before_the_head(
